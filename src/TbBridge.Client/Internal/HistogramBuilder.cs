@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace TbBridge.Internal;
+
+/// <summary>
+/// Buckets values on the caller's thread, so only the small result is queued. Min, max, num, sum and
+/// sum of squares are exact double-precision sums over the finite values (vectorised); NaN, +Inf and −Inf
+/// are counted and left out. Counting follows <see cref="HistogramBuckets.FindBucket"/>; with the default
+/// limits a table lookup replaces the binary search. The on-device path in TbBridge.TorchSharp must match
+/// this class bucket for bucket (it uses the same limits and rule through <see cref="HistogramData.FromCounts"/>).
+/// </summary>
+internal static partial class HistogramBuilder
+{
+    private const int Lanes = 4; // interleaved counters break the store-to-load chain on repeated buckets
+
+    internal static HistogramData Build(ReadOnlySpan<float> values) => Build(values, default, useDefault: true);
+
+    internal static HistogramData Build(ReadOnlySpan<double> values) => Build(values, default, useDefault: true);
+
+    internal static HistogramData Build(ReadOnlySpan<float> values, ReadOnlySpan<double> limits)
+    {
+        CheckLimits(limits);
+        return Build(values, limits, useDefault: false);
+    }
+
+    internal static HistogramData Build(ReadOnlySpan<double> values, ReadOnlySpan<double> limits)
+    {
+        CheckLimits(limits);
+        return Build(values, limits, useDefault: false);
+    }
+
+    private static void CheckLimits(ReadOnlySpan<double> limits)
+    {
+        if (limits.IsEmpty)
+        {
+            throw new ArgumentException("At least one bucket limit is required.", nameof(limits));
+        }
+
+        HistogramBuckets.ValidateLimits(limits, nameof(limits));
+    }
+
+    private static HistogramData Build(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, bool useDefault)
+    {
+        var stats = Stats.Of(values);
+        if (useDefault)
+        {
+            limits = DefaultBucketTable.Limits;
+        }
+
+        long[] counts = ArrayPool<long>.Shared.Rent(limits.Length);
+        try
+        {
+            var full = counts.AsSpan(0, limits.Length);
+            full.Clear();
+            if (stats.Num > 0)
+            {
+                if (useDefault)
+                {
+                    CountDefault(values, full, stats.NonFinite > 0);
+                }
+                else
+                {
+                    CountSearch(values, limits, full);
+                }
+            }
+
+            return Finish(stats, limits, full);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(counts);
+        }
+    }
+
+    private static HistogramData Build(ReadOnlySpan<double> values, ReadOnlySpan<double> limits, bool useDefault)
+    {
+        var stats = Stats.Of(values);
+        if (useDefault)
+        {
+            limits = DefaultBucketTable.Limits;
+        }
+
+        long[] counts = ArrayPool<long>.Shared.Rent(limits.Length);
+        try
+        {
+            var full = counts.AsSpan(0, limits.Length);
+            full.Clear();
+            if (stats.Num > 0)
+            {
+                // double.MaxValue is the last limit itself: the table's one comparison would step past it.
+                if (useDefault && stats.Max < double.MaxValue)
+                {
+                    CountDefault(values, full, stats.NonFinite > 0);
+                }
+                else
+                {
+                    CountSearch(values, limits, full);
+                }
+            }
+
+            return Finish(stats, limits, full);
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(counts);
+        }
+    }
+
+    private static HistogramData Finish(in Stats stats, ReadOnlySpan<double> limits, ReadOnlySpan<long> full)
+    {
+        if (stats.Num == 0)
+        {
+            return HistogramData.FromBuilder(0, 0, 0, 0, 0, [], [], stats.Nan, stats.PosInf, stats.NegInf);
+        }
+
+        var (outLimits, outCounts) = HistogramCompactor.Compact(limits, full);
+        return HistogramData.FromBuilder(stats.Min, stats.Max, stats.Num, stats.Sum, stats.SumSquares, outLimits, outCounts, stats.Nan, stats.PosInf, stats.NegInf);
+    }
+
+    private static void CountSearch(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, Span<long> counts)
+    {
+        foreach (float v in values)
+        {
+            if (float.IsFinite(v))
+            {
+                counts[HistogramBuckets.FindBucket(limits, v)]++;
+            }
+        }
+    }
+
+    private static void CountSearch(ReadOnlySpan<double> values, ReadOnlySpan<double> limits, Span<long> counts)
+    {
+        foreach (double v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                counts[HistogramBuckets.FindBucket(limits, v)]++;
+            }
+        }
+    }
+
+    private static void CountDefault(ReadOnlySpan<float> values, Span<long> counts, bool skipNonFinite)
+    {
+        int n = counts.Length;
+        int[] lanes = ArrayPool<int>.Shared.Rent(n * Lanes);
+        try
+        {
+            var c = lanes.AsSpan(0, n * Lanes);
+            c.Clear();
+            int i = 0;
+            if (!skipNonFinite)
+            {
+                for (; i + Lanes <= values.Length; i += Lanes)
+                {
+                    c[DefaultBucketTable.Bucket(values[i]) * Lanes]++;
+                    c[(DefaultBucketTable.Bucket(values[i + 1]) * Lanes) + 1]++;
+                    c[(DefaultBucketTable.Bucket(values[i + 2]) * Lanes) + 2]++;
+                    c[(DefaultBucketTable.Bucket(values[i + 3]) * Lanes) + 3]++;
+                }
+            }
+
+            for (; i < values.Length; i++)
+            {
+                float v = values[i];
+                if (float.IsFinite(v))
+                {
+                    c[(DefaultBucketTable.Bucket(v) * Lanes) + (i & (Lanes - 1))]++;
+                }
+            }
+
+            Reduce(c, counts);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(lanes);
+        }
+    }
+
+    private static void CountDefault(ReadOnlySpan<double> values, Span<long> counts, bool skipNonFinite)
+    {
+        int n = counts.Length;
+        int[] lanes = ArrayPool<int>.Shared.Rent(n * Lanes);
+        try
+        {
+            var c = lanes.AsSpan(0, n * Lanes);
+            c.Clear();
+            int i = 0;
+            if (!skipNonFinite)
+            {
+                for (; i + Lanes <= values.Length; i += Lanes)
+                {
+                    c[DefaultBucketTable.Bucket(values[i]) * Lanes]++;
+                    c[(DefaultBucketTable.Bucket(values[i + 1]) * Lanes) + 1]++;
+                    c[(DefaultBucketTable.Bucket(values[i + 2]) * Lanes) + 2]++;
+                    c[(DefaultBucketTable.Bucket(values[i + 3]) * Lanes) + 3]++;
+                }
+            }
+
+            for (; i < values.Length; i++)
+            {
+                double v = values[i];
+                if (double.IsFinite(v))
+                {
+                    c[(DefaultBucketTable.Bucket(v) * Lanes) + (i & (Lanes - 1))]++;
+                }
+            }
+
+            Reduce(c, counts);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(lanes);
+        }
+    }
+
+    private static void Reduce(ReadOnlySpan<int> lanes, Span<long> counts)
+    {
+        for (int b = 0; b < counts.Length; b++)
+        {
+            var l = lanes.Slice(b * Lanes, Lanes);
+            counts[b] += (long)l[0] + l[1] + l[2] + l[3];
+        }
+    }
+}
