@@ -1,1 +1,3 @@
-return 0;
+using TbBridge.Cli;
+
+return await TbBridgeCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

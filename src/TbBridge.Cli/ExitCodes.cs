@@ -1,0 +1,13 @@
+namespace TbBridge.Cli;
+
+/// <summary>The command's exit codes (documented in README).</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The command ran, but some files were damaged (the damage is listed in the output).</summary>
+    public const int ReadErrors = 1;
+
+    /// <summary>Bad usage: a missing log directory, an unreadable config.</summary>
+    public const int Usage = 2;
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using TbBridge.Cli.Commands;
+
+namespace TbBridge.Cli;
+
+/// <summary>The <c>tbbridge</c> command line: one subcommand per file under <c>Commands/</c>.</summary>
+internal static class TbBridgeCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(output, error);
+        var root = new RootCommand("TbBridge: TensorBoard logs, training-problem detection and the TbBridge service.")
+        {
+            InspectCommand.Create(context),
+        };
+
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+    }
+}
