@@ -1,0 +1,121 @@
+namespace TbBridge.Analysis;
+
+/// <summary>
+/// Thresholds of the rules, immutable. Every default is explained, with its source, in docs/detection.md.
+/// Windows are counted in points of one tag, not in steps, so they mean the same for per-step and per-epoch logging.
+/// </summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>The defaults.</summary>
+    public static AnalysisOptions Default { get; } = new();
+
+    /// <summary>How tags map to roles.</summary>
+    public SignalRules SignalRules { get; init; } = SignalRules.Default;
+
+    /// <summary>Points a tag needs before spike, oscillation and divergence baselines count (warm-up).</summary>
+    public int MinHistory { get; init; } = 20;
+
+    /// <summary>Divergence: consecutive rising points required.</summary>
+    public int DivergenceRisingPoints { get; init; } = 3;
+
+    /// <summary>Divergence: the last two points must each be this many times the median before them.</summary>
+    public double DivergenceFactor { get; init; } = 10;
+
+    /// <summary>Slow divergence: the smoothed level is this many times its best level, and above its level at the start.</summary>
+    public double SlowDivergenceFactor { get; init; } = 3;
+
+    /// <summary>Loss spike: a point at least this many times the rolling median...</summary>
+    public double SpikeFactor { get; init; } = 10;
+
+    /// <summary>...and at least this many robust standard deviations (MAD of log values) above it.</summary>
+    public double SpikeMinZ { get; init; } = 6;
+
+    /// <summary>Oscillation: excursions (a held-out point at least this many times the rolling median)...</summary>
+    public double OscillationFactor { get; init; } = 2;
+
+    /// <summary>...of which at least this many...</summary>
+    public int OscillationMinExcursions { get; init; } = 3;
+
+    /// <summary>...within this many points of the held-out loss, or this many spikes within 10x as many training points.</summary>
+    public int OscillationWindow { get; init; } = 20;
+
+    /// <summary>Plateau: the loss level stays within this fraction of its starting level...</summary>
+    public double PlateauTolerance { get; init; } = 0.05;
+
+    /// <summary>...for at least this many points of a per-step tag (streaming)...</summary>
+    public int PlateauMinPoints { get; init; } = 200;
+
+    /// <summary>...or this many points of a sparse tag (held-out, per-epoch).</summary>
+    public int PlateauMinSparsePoints { get; init; } = 20;
+
+    /// <summary>Overfitting: the held-out loss is this fraction above its best...</summary>
+    public double OverfitRise { get; init; } = 0.25;
+
+    /// <summary>...having given back at least this fraction of the improvement it made from its first value...</summary>
+    public double OverfitGivenBack { get; init; } = 0.25;
+
+    /// <summary>...for this many held-out points in a row, while the training loss does not get worse.</summary>
+    public int OverfitConsecutive { get; init; } = 3;
+
+    /// <summary>Exploding gradients: a gradient norm above this is never healthy.</summary>
+    public double ExplodingGradNorm { get; init; } = 1e4;
+
+    /// <summary>Exploding gradients: growth by this factor over consecutive rising points.</summary>
+    public double ExplodingGrowthFactor { get; init; } = 100;
+
+    /// <summary>Exploding gradients: this many gradient-norm points at least <see cref="SpikeFactor"/> times the rolling median within 100 points.</summary>
+    public int ExplodingRepeatedSpikes { get; init; } = 3;
+
+    /// <summary>Vanishing gradients: smallest over largest per-parameter gradient norm below this.</summary>
+    public double VanishingRatio { get; init; } = 1e-5;
+
+    /// <summary>Vanishing gradients: a global gradient norm level below this.</summary>
+    public double VanishingGradNorm { get; init; } = 1e-8;
+
+    /// <summary>Dead ReLU: fraction of exact zeros in a non-negative activation histogram...</summary>
+    public double DeadFraction { get; init; } = 0.95;
+
+    /// <summary>...over this many snapshots in a row. Also used by class collapse.</summary>
+    public int ConsecutiveSnapshots { get; init; } = 3;
+
+    /// <summary>Class collapse: share of the most predicted class.</summary>
+    public double CollapseShare { get; init; } = 0.9;
+
+    /// <summary>Progress gate: a loss counts as having learned once its level fell this fraction below its start.</summary>
+    public double LearnedFraction { get; init; } = 0.2;
+
+    /// <summary>Weights unchanged: largest relative change of any weight statistic between the first and last snapshot.</summary>
+    public double UnchangedRelative { get; init; } = 1e-7;
+
+    /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> on a nonsensical one.</summary>
+    public AnalysisOptions Validate()
+    {
+        ArgumentNullException.ThrowIfNull(SignalRules);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinHistory, 3);
+        ArgumentOutOfRangeException.ThrowIfLessThan(DivergenceRisingPoints, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SlowDivergenceFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SpikeFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(SpikeMinZ);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OscillationFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(OscillationMinExcursions, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(OscillationWindow, OscillationMinExcursions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PlateauTolerance);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PlateauMinPoints, 10);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PlateauMinSparsePoints, 3);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitRise);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitGivenBack);
+        ArgumentOutOfRangeException.ThrowIfLessThan(OverfitConsecutive, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ExplodingGradNorm);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ExplodingGrowthFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ExplodingRepeatedSpikes, 2);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(VanishingRatio);
+        ArgumentOutOfRangeException.ThrowIfNegative(VanishingGradNorm);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(DeadFraction);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ConsecutiveSnapshots, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CollapseShare);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearnedFraction);
+        ArgumentOutOfRangeException.ThrowIfNegative(UnchangedRelative);
+        return this;
+    }
+}

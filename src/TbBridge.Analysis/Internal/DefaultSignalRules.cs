@@ -1,0 +1,55 @@
+namespace TbBridge.Analysis.Internal;
+
+/// <summary>The built-in tag rules. Order matters: first match wins.</summary>
+internal static class DefaultSignalRules
+{
+    // A word boundary in tag names: start/end, or one of / _ . - space.
+    private const string B = @"(?:^|[/_.\-\s])";
+    private const string E = @"(?:$|[/_.\-\s])";
+    private const string Held = "(?:val|vali|valid|validation|eval|evaluation|test|testing|dev|holdout|heldout)";
+    private const string LossWord = @"(?:loss|cost|objective|nll|xent|cross_?entropy|(?<![a-z])(?:mse|bce|ce|ctc|rmse|mae|huber)(?![a-z]))";
+    private const string Grad = "grad(?:ient)?s?";
+
+    public static SignalRule[] Create() =>
+    [
+        // Our own logger's non-finite counters of a histogram.
+        new(@"^(?<subject>.+)/(?:nan|inf)_count$", SignalRole.NonFiniteCount, SignalKind.Scalar),
+
+        // Things that look like losses or rates but are not.
+        new(@"loss[_\-\s]?scal(?:e|er|ing)|grad[_\-]?scal(?:e|er)|^hparams?/", SignalRole.Ignored),
+
+        // Bookkeeping, not training signals.
+        new(@"^(?:.*/)?(?:epoch|epochs|step|steps|global_step|iteration|iter|iterations|samples|examples|time|wall_?time|hp_metric|batch_size|throughput|.*per_?sec.*|.*_?per_second|.*memory.*|.*gpu.*)$", SignalRole.Ignored, SignalKind.Scalar),
+
+        new($@"{B}(?:lr|learning[_\-\s]?rate|learningrate){E}|^lr|learning_?rate", SignalRole.LearningRate, SignalKind.Scalar),
+
+        new($@"{B}(?:pred|preds|prediction|predictions|predicted|predicted[_\-]?class(?:es)?|argmax){E}", SignalRole.Predictions, SignalKind.Histogram),
+
+        // Gradient norms: global, then per parameter.
+        new($@"^(?:.*{B})?(?:total[_\-\s]?|global[_\-\s]?)?{Grad}[_\-\s]?norms?(?:[/_.\-\s](?:total|global|all|overall|l2))?$", SignalRole.GradNorm, SignalKind.Scalar),
+        new($@"^(?:.*{B})?{Grad}/(?:global[_\-]?|total[_\-]?)?norm$", SignalRole.GradNorm, SignalKind.Scalar),
+        new(@"^(?:.*/)?grad_[\d.]+(?:_norm)?[_/](?:total|norm_total)$", SignalRole.GradNorm, SignalKind.Scalar),
+        new(@"^(?:.*/)?grad_[\d.]+_norm[_/](?<subject>.+)$", SignalRole.ParamGradNorm, SignalKind.Scalar),
+        new($@"^{Grad}[_\-\s]?norms?/(?<subject>.+)$", SignalRole.ParamGradNorm, SignalKind.Scalar),
+        new($@"^(?<subject>.+?)[/_.\-]{Grad}[_\-]?norm$", SignalRole.ParamGradNorm, SignalKind.Scalar),
+        new($@"^{Grad}/(?<subject>.+?)[/_.\-]norm$", SignalRole.ParamGradNorm, SignalKind.Scalar),
+
+        // Losses: held-out first, then training.
+        new($@"^(?=.*{LossWord})(?=.*{B}{Held}(?:$|[/_.\-\s]|{LossWord})).*$", SignalRole.ValLoss, SignalKind.Scalar),
+        new($@"^(?=.*{LossWord})(?=.*{Held}[_\-]?{LossWord}).*$", SignalRole.ValLoss, SignalKind.Scalar),
+        new(LossWord, SignalRole.TrainLoss, SignalKind.Scalar),
+
+        // Accuracies: held-out first, then training.
+        new($@"^(?=.*(?:acc|accuracy|top[_\-]?1))(?=.*{B}{Held}(?:$|[/_.\-\s]|acc)).*$", SignalRole.ValAccuracy, SignalKind.Scalar),
+        new($@"{B}(?:acc|accuracy|top[_\-]?1)(?:$|[/_.\-\s@])|accuracy", SignalRole.TrainAccuracy, SignalKind.Scalar),
+
+        // Histograms of gradients, activations, weights.
+        new($@"^{Grad}/(?<subject>.+)$", SignalRole.GradHistogram, SignalKind.Histogram),
+        new($@"^(?<subject>.+?)[/_.\-]{Grad}$", SignalRole.GradHistogram, SignalKind.Histogram),
+        new(@"^(?:activations?|acts?)/(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
+        new(@"^act_(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
+        new(@"^(?<subject>.+?)[/_.\-](?:activations?|acts?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
+        new(@"^(?:weights?|params?|parameters?)/(?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
+        new(@"^(?<subject>.+?[/_.](?:weight|weights|bias|kernel|w|b|gamma|beta|embedding|embeddings|weight_ih_l\d+|weight_hh_l\d+|bias_ih_l\d+|bias_hh_l\d+|recurrent_kernel)(?:_\d+)?(?::\d+)?)$", SignalRole.WeightHistogram, SignalKind.Histogram),
+    ];
+}

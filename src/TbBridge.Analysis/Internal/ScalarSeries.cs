@@ -1,0 +1,156 @@
+namespace TbBridge.Analysis.Internal;
+
+/// <summary>
+/// Bounded state of one scalar tag: a ring of the last 64 finite values, the level at the start, the smoothed level
+/// (median of the most recent quarter, 3 to 32 points) and its best, cached median and log-MAD of the ring.
+/// </summary>
+internal sealed class ScalarSeries
+{
+    public const int Capacity = 64;
+    private const int Mask = Capacity - 1;
+
+    private readonly double[] _ring = new double[Capacity];
+    private readonly double[] _scratch = new double[Capacity];
+    private readonly double[] _levelScratch = new double[32];
+    private readonly double[] _first = new double[3];
+    private int _sinceRefresh;
+
+    public ScalarSeries(string tag, SignalClassification signal)
+    {
+        Tag = tag;
+        Signal = signal;
+    }
+
+    public string Tag { get; }
+
+    public SignalClassification Signal { get; }
+
+    /// <summary>Finite points seen.</summary>
+    public long Count { get; private set; }
+
+    public long FirstStep { get; private set; } = -1;
+
+    public long LastStep { get; private set; }
+
+    public double LastWallTime { get; private set; }
+
+    /// <summary>Last finite value.</summary>
+    public double Last { get; private set; } = double.NaN;
+
+    /// <summary>Median of the first three finite values.</summary>
+    public double Initial { get; private set; } = double.NaN;
+
+    /// <summary>Consecutive strict increases ending at the last value.</summary>
+    public int Rising { get; private set; }
+
+    /// <summary>Median of the ring (refreshed every point while young, then every 8 points).</summary>
+    public double Median { get; private set; } = double.NaN;
+
+    /// <summary>MAD of log values around the median, as a sigma estimate.</summary>
+    public double LogSigma { get; private set; } = double.NaN;
+
+    /// <summary>Smoothed level: median of the last clamp(Count/4, 3, 32) values.</summary>
+    public double Level { get; private set; } = double.NaN;
+
+    /// <summary>Lowest <see cref="Level"/> so far.</summary>
+    public double BestLevel { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>True when the last <see cref="Add"/> refreshed <see cref="Level"/>.</summary>
+    public bool Refreshed { get; private set; }
+
+    /// <summary>Point indices (1-based counts) of recent spikes or excursions, oldest first; bounded by the caller.</summary>
+    public Queue<long> Events { get; } = new();
+
+    /// <summary>True while the points are above the excursion threshold.</summary>
+    public bool InExcursion { get; set; }
+
+    /// <summary>Count at the last spike.</summary>
+    public long LastEventCount { get; set; } = long.MinValue / 2;
+
+    /// <summary>True for sparse tags: held-out metrics, per-epoch tags, or points at least 5 steps apart on average.</summary>
+    public bool IsSparse =>
+        Signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy
+        || Tag.Contains("epoch", StringComparison.OrdinalIgnoreCase)
+        || (Count > 1 && (LastStep - FirstStep) >= 5 * (Count - 1));
+
+    /// <summary>Median of the ring without its newest <paramref name="skipNewest"/> values, and their maximum.</summary>
+    public (double Median, double Max) Baseline(int skipNewest)
+    {
+        var n = (int)Math.Min(Count, Capacity) - skipNewest;
+        if (n <= 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        var span = _scratch.AsSpan(0, n);
+        var max = double.NegativeInfinity;
+        for (var i = 0; i < n; i++)
+        {
+            var v = _ring[(int)((Count - 1 - skipNewest - i) & Mask)];
+            span[i] = v;
+            max = Math.Max(max, v);
+        }
+
+        return (RobustStats.MedianInPlace(span), max);
+    }
+
+    /// <summary>The value <paramref name="back"/> points before the newest (0 = newest).</summary>
+    public double Recent(int back) => back < Count && back < Capacity ? _ring[(int)((Count - 1 - back) & Mask)] : double.NaN;
+
+    public void Add(long step, double wallTime, double value)
+    {
+        if (Count > 0)
+        {
+            Rising = value > Last ? Rising + 1 : 0;
+        }
+        else
+        {
+            FirstStep = step;
+        }
+
+        if (Count < 3)
+        {
+            _first[Count] = value;
+            Initial = Count == 0 ? value : Count == 1 ? 0.5 * (_first[0] + value) : Median3(_first[0], _first[1], value);
+        }
+
+        _ring[(int)(Count & Mask)] = value;
+        Count++;
+        Last = value;
+        LastStep = step;
+        LastWallTime = wallTime;
+
+        Refreshed = false;
+        if (Count < Capacity || ++_sinceRefresh >= 8)
+        {
+            _sinceRefresh = 0;
+            Refresh();
+        }
+    }
+
+    private void Refresh()
+    {
+        var n = (int)Math.Min(Count, Capacity);
+        var span = _scratch.AsSpan(0, n);
+        for (var i = 0; i < n; i++)
+        {
+            span[i] = _ring[(int)((Count - 1 - i) & Mask)];
+        }
+
+        var levelPoints = (int)Math.Clamp(Count / 4, 3, 32);
+        levelPoints = Math.Min(levelPoints, n);
+        var levelSpan = _levelScratch.AsSpan(0, levelPoints);
+        span[..levelPoints].CopyTo(levelSpan);
+        Level = RobustStats.MedianInPlace(levelSpan);
+        if (Count >= 3 && Level < BestLevel)
+        {
+            BestLevel = Level;
+        }
+
+        Median = RobustStats.MedianInPlace(span);
+        LogSigma = RobustStats.LogMadInPlace(span, Median) * RobustStats.MadToSigma;
+        Refreshed = true;
+    }
+
+    private static double Median3(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+}

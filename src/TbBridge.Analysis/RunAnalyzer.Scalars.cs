@@ -1,0 +1,277 @@
+using System.Globalization;
+using TbBridge.Analysis.Internal;
+
+namespace TbBridge.Analysis;
+
+public sealed partial class RunAnalyzer
+{
+    private readonly List<ScalarSeries> _trainLosses = [];
+    private readonly List<ScalarSeries> _valLosses = [];
+    private readonly HashSet<string> _unknownTags = new(StringComparer.Ordinal);
+    private long? _lastLrIncreaseStep;
+    private double _lastLr = double.NaN;
+
+    /// <summary>Observes one scalar point. Non-finite values are allowed (they are what <c>nan_inf</c> is about).</summary>
+    public void ObserveScalar(string tag, long step, double wallTime, double value)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        Touch(step, wallTime);
+        var c = Classify(tag, SignalKind.Scalar);
+        switch (c.Role)
+        {
+            case SignalRole.Ignored:
+                return;
+            case SignalRole.Unknown:
+                if (_unknownTags.Count < 10_000)
+                {
+                    _unknownTags.Add(tag);
+                }
+
+                return;
+            case SignalRole.NonFiniteCount:
+                if (!(value <= 0))
+                {
+                    RaiseNanInf(c.Subject, [c.Subject, tag], step, wallTime, Evidence(("non_finite_count", double.IsFinite(value) ? value : -1)), $"{c.Subject} has {Fmt(value)} NaN/Inf values at step {step}");
+                }
+
+                return;
+            default:
+                break;
+        }
+
+        if (!double.IsFinite(value))
+        {
+            OnNonFiniteScalar(c, tag, step, wallTime, value);
+            return;
+        }
+
+        ResolvePendingValidationNan(c.Role, step);
+        var s = GetSeries(tag, c);
+        if (AfterBreakdown(step))
+        {
+            s.Add(step, wallTime, value);
+            return;
+        }
+
+        switch (c.Role)
+        {
+            case SignalRole.TrainLoss:
+                OnTrainLoss(s, step, wallTime, value);
+                break;
+            case SignalRole.ValLoss:
+                OnValLoss(s, step, wallTime, value);
+                break;
+            case SignalRole.GradNorm:
+                OnGradNorm(s, step, wallTime, value);
+                break;
+            case SignalRole.ParamGradNorm:
+                s.Add(step, wallTime, value);
+                OnParamGradNorm(c.Subject, tag, step, wallTime, value);
+                break;
+            case SignalRole.LearningRate:
+                if (value > _lastLr * 1.000001)
+                {
+                    _lastLrIncreaseStep = step;
+                }
+
+                _lastLr = value;
+                s.Add(step, wallTime, value);
+                break;
+            default:
+                s.Add(step, wallTime, value);
+                break;
+        }
+    }
+
+    private ScalarSeries GetSeries(string tag, SignalClassification c)
+    {
+        if (!_series.TryGetValue(tag, out var s))
+        {
+            s = new ScalarSeries(tag, c);
+            _series.Add(tag, s);
+            if (c.Role == SignalRole.TrainLoss)
+            {
+                _trainLosses.Add(s);
+            }
+            else if (c.Role == SignalRole.ValLoss)
+            {
+                _valLosses.Add(s);
+            }
+        }
+
+        return s;
+    }
+
+    private void OnTrainLoss(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = _options;
+        CheckSpike(s, step, wallTime, x);
+        CheckFastGrowth(s, step, wallTime, x, o.DivergenceFactor, AlertKind.Divergence, AlertSeverity.Critical, "training", minHistory: 1);
+        s.Add(step, wallTime, x);
+        if (!s.Refreshed)
+        {
+            return;
+        }
+
+        if (s.Count >= 2 * o.MinHistory && s.BestLevel > 0
+            && s.Level >= o.SlowDivergenceFactor * s.BestLevel && s.Level >= 1.5 * s.Initial)
+        {
+            Raise(AlertKind.Divergence, AlertSeverity.Critical, "training", step, wallTime, s.Tag,
+                $"{s.Tag} climbed to {Fmt(s.Level)}, {Fmt(s.Level / s.BestLevel)}x its best level and above where it started ({Fmt(s.Initial)}): training is diverging",
+                Evidence(("level", s.Level), ("best_level", s.BestLevel), ("initial_level", s.Initial)));
+        }
+
+        CheckPlateau(s, final: false);
+    }
+
+    private void OnValLoss(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = _options;
+        if (s.Count >= 5 && s.Median > 0 && x >= o.OscillationFactor * s.Median)
+        {
+            if (!s.InExcursion)
+            {
+                s.InExcursion = true;
+                s.Events.Enqueue(s.Count + 1);
+            }
+        }
+        else
+        {
+            s.InExcursion = false;
+        }
+
+        TrimEvents(s, s.Count + 1, o.OscillationWindow);
+        if (s.Events.Count >= o.OscillationMinExcursions)
+        {
+            Raise(AlertKind.Oscillation, AlertSeverity.Warning, s.Tag, step, wallTime, s.Tag,
+                $"{s.Tag} jumped to {o.OscillationFactor}x its median or more {s.Events.Count} times in its last {o.OscillationWindow} points: training is unstable",
+                Evidence(("excursions", s.Events.Count), ("window_points", o.OscillationWindow), ("value", x), ("median", s.Median)));
+        }
+
+        CheckOverfitting(s, step, wallTime, x);
+        s.Add(step, wallTime, x);
+        if (s.Refreshed)
+        {
+            CheckPlateau(s, final: false);
+        }
+    }
+
+    private void OnGradNorm(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = _options;
+        CheckExplodingAbsolute(s.Tag, step, wallTime, x);
+        CheckFastGrowth(s, step, wallTime, x, o.ExplodingGrowthFactor, AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", o.MinHistory);
+        CheckFastGrowth(s, step, wallTime, x, o.DivergenceFactor, AlertKind.Divergence, AlertSeverity.Critical, "training", o.MinHistory);
+        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median)
+        {
+            s.Events.Enqueue(s.Count + 1);
+        }
+
+        TrimEvents(s, s.Count + 1, 100);
+        if (s.Events.Count >= o.ExplodingRepeatedSpikes)
+        {
+            Raise(AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", step, wallTime, s.Tag,
+                $"{s.Tag} jumped to {o.SpikeFactor}x its median or more {s.Events.Count} times within 100 points (now {Fmt(x)}, median {Fmt(s.Median)})",
+                Evidence(("spikes", s.Events.Count), ("grad_norm", x), ("median", s.Median)));
+        }
+
+        s.Add(step, wallTime, x);
+        if (s.Refreshed && s.Count >= 50 && s.Level < o.VanishingGradNorm && !LossIsLearning())
+        {
+            Raise(AlertKind.VanishingGradients, AlertSeverity.Warning, "gradients", step, wallTime, s.Tag,
+                $"{s.Tag} is {Fmt(s.Level)}, below {Fmt(o.VanishingGradNorm)}, while the loss is not improving: gradients have vanished",
+                Evidence(("grad_norm_level", s.Level), ("threshold", o.VanishingGradNorm)));
+        }
+    }
+
+    private void CheckSpike(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = _options;
+        var isSpike = false;
+        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median)
+        {
+            var z = Math.Log(x / s.Median) / Math.Max(s.LogSigma, 0.01);
+            if (z >= o.SpikeMinZ)
+            {
+                isSpike = true;
+                s.Events.Enqueue(s.Count + 1);
+                s.LastEventCount = s.Count + 1;
+                Raise(AlertKind.LossSpike, AlertSeverity.Warning, s.Tag, step, wallTime, s.Tag,
+                    $"{s.Tag} spiked to {Fmt(x)} at step {step}, {Fmt(x / s.Median)}x its recent median of {Fmt(s.Median)}",
+                    Evidence(("value", x), ("median", s.Median), ("ratio", x / s.Median), ("robust_z", z)));
+            }
+        }
+
+        TrimEvents(s, s.Count + 1, 10 * o.OscillationWindow);
+        if (isSpike && s.Events.Count >= o.OscillationMinExcursions)
+        {
+            Raise(AlertKind.Oscillation, AlertSeverity.Warning, s.Tag, step, wallTime, s.Tag,
+                $"{s.Tag} spiked {s.Events.Count} times in its last {10 * o.OscillationWindow} points: training is unstable",
+                Evidence(("spikes", s.Events.Count), ("window_points", 10 * o.OscillationWindow)));
+        }
+
+        if (!isSpike && s.Count + 1 - s.LastEventCount >= 50)
+        {
+            Clear(AlertKind.LossSpike, s.Tag);
+        }
+    }
+
+    private void CheckFastGrowth(ScalarSeries s, long step, double wallTime, double x, double factor, string kind, AlertSeverity severity, string subject, int minHistory)
+    {
+        if (s.Count < Math.Max(2, minHistory) || !(x > s.Last) || s.Rising + 1 < _options.DivergenceRisingPoints || IsActive(kind, subject))
+        {
+            return;
+        }
+
+        var (baseline, max) = s.Baseline(skipNewest: 1);
+        if (baseline > 0 && s.Last >= factor * baseline && x >= factor * baseline && x > max)
+        {
+            Raise(kind, severity, subject, step, wallTime, s.Tag,
+                $"{s.Tag} rose {s.Rising + 1} points in a row to {Fmt(x)}, {Fmt(x / baseline)}x its earlier median of {Fmt(baseline)}",
+                Evidence(("value", x), ("baseline_median", baseline), ("ratio", x / baseline), ("rising_points", s.Rising + 1)));
+        }
+    }
+
+    private static void TrimEvents(ScalarSeries s, long now, int window)
+    {
+        while (s.Events.Count > 0 && s.Events.Peek() <= now - window)
+        {
+            s.Events.Dequeue();
+        }
+    }
+
+    /// <summary>The training loss with the most points, or the held-out loss when there is none.</summary>
+    private ScalarSeries? PrimaryLoss()
+    {
+        ScalarSeries? best = null;
+        foreach (var s in _trainLosses)
+        {
+            if (best is null || s.Count > best.Count)
+            {
+                best = s;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>True when the primary loss level fell to half its start or below (no loss: false).</summary>
+    private bool LossIsLearning()
+    {
+        var s = PrimaryLoss() ?? (_valLosses.Count > 0 ? _valLosses[0] : null);
+        return s is not null && s.Initial > 0 && s.Level <= 0.5 * s.Initial;
+    }
+
+    internal static string Fmt(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+
+    private static Dictionary<string, double> Evidence(params (string Name, double Value)[] items)
+    {
+        var d = new Dictionary<string, double>(items.Length, StringComparer.Ordinal);
+        foreach (var (name, value) in items)
+        {
+            d[name] = value;
+        }
+
+        return d;
+    }
+}
