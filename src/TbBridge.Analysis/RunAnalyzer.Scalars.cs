@@ -113,12 +113,12 @@ public sealed partial class RunAnalyzer
             return;
         }
 
-        if (s.Count >= 2 * o.MinHistory && s.BestLevel > 0
-            && s.Level >= o.SlowDivergenceFactor * s.BestLevel && s.Level >= 1.5 * s.Initial)
+        if (s.Count >= 2 * ScalarSeries.Capacity && s.BestSmoothLevel > 0
+            && s.Level >= o.SlowDivergenceFactor * s.BestSmoothLevel && s.Level >= 1.5 * s.Initial)
         {
             Raise(AlertKind.Divergence, AlertSeverity.Critical, "training", step, wallTime, s.Tag,
-                $"{s.Tag} climbed to {Fmt(s.Level)}, {Fmt(s.Level / s.BestLevel)}x its best level and above where it started ({Fmt(s.Initial)}): training is diverging",
-                Evidence(("level", s.Level), ("best_level", s.BestLevel), ("initial_level", s.Initial)));
+                $"{s.Tag} climbed to {Fmt(s.Level)}, {Fmt(s.Level / s.BestSmoothLevel)}x its best level and above where it started ({Fmt(s.Initial)}): training is diverging",
+                Evidence(("level", s.Level), ("best_level", s.BestSmoothLevel), ("initial_level", s.Initial)));
         }
 
         CheckPlateau(s, final: false);

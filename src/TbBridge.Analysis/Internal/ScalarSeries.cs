@@ -12,13 +12,17 @@ internal sealed class ScalarSeries
     private readonly double[] _ring = new double[Capacity];
     private readonly double[] _scratch = new double[Capacity];
     private readonly double[] _levelScratch = new double[32];
-    private readonly double[] _first = new double[3];
+    private readonly double[] _first = new double[7];
+    private readonly int _firstCount;
     private int _sinceRefresh;
 
     public ScalarSeries(string tag, SignalClassification signal)
     {
         Tag = tag;
         Signal = signal;
+
+        // The starting level: median of the first 3 points of a sparse tag, of the first 7 of a per-step one (noisier).
+        _firstCount = signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy || tag.Contains("epoch", StringComparison.OrdinalIgnoreCase) ? 3 : 7;
     }
 
     public string Tag { get; }
@@ -37,7 +41,7 @@ internal sealed class ScalarSeries
     /// <summary>Last finite value.</summary>
     public double Last { get; private set; } = double.NaN;
 
-    /// <summary>Median of the first three finite values.</summary>
+    /// <summary>Median of the first 3 (sparse tags) or 7 (per-step tags) finite values.</summary>
     public double Initial { get; private set; } = double.NaN;
 
     /// <summary>Consecutive strict increases ending at the last value.</summary>
@@ -54,6 +58,9 @@ internal sealed class ScalarSeries
 
     /// <summary>Lowest <see cref="Level"/> so far.</summary>
     public double BestLevel { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>Lowest <see cref="Level"/> taken over at least 16 points (steady enough to compare a later level with).</summary>
+    public double BestSmoothLevel { get; private set; } = double.PositiveInfinity;
 
     /// <summary>True when the last <see cref="Add"/> refreshed <see cref="Level"/>.</summary>
     public bool Refreshed { get; private set; }
@@ -108,10 +115,13 @@ internal sealed class ScalarSeries
             FirstStep = step;
         }
 
-        if (Count < 3)
+        if (Count < _firstCount)
         {
             _first[Count] = value;
-            Initial = Count == 0 ? value : Count == 1 ? 0.5 * (_first[0] + value) : Median3(_first[0], _first[1], value);
+            var n = (int)Count + 1;
+            Span<double> tmp = stackalloc double[7];
+            _first.AsSpan(0, n).CopyTo(tmp);
+            Initial = RobustStats.MedianInPlace(tmp[..n]);
         }
 
         _ring[(int)(Count & Mask)] = value;
@@ -147,10 +157,13 @@ internal sealed class ScalarSeries
             BestLevel = Level;
         }
 
+        if (levelPoints >= 16 && Level < BestSmoothLevel)
+        {
+            BestSmoothLevel = Level;
+        }
+
         Median = RobustStats.MedianInPlace(span);
         LogSigma = RobustStats.LogMadInPlace(span, Median) * RobustStats.MadToSigma;
         Refreshed = true;
     }
-
-    private static double Median3(double a, double b, double c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
 }
