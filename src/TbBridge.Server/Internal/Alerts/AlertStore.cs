@@ -1,0 +1,116 @@
+using Microsoft.Data.Sqlite;
+using TbBridge.Server.Internal.Storage;
+
+namespace TbBridge.Server.Internal.Alerts;
+
+/// <summary>Alerts in SQLite (<c>tbbridge.db</c> in the data directory); ids are SQLite's row ids, so they grow in raise order.</summary>
+internal sealed class AlertStore : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+
+    public AlertStore(string databasePath)
+    {
+        _connection = SqliteDatabase.Open(databasePath, fullSync: false);
+        SqliteDatabase.Execute(_connection, """
+            CREATE TABLE IF NOT EXISTS alerts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                project TEXT NOT NULL,
+                run TEXT NOT NULL,
+                worker TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                severity INTEGER NOT NULL,
+                tag TEXT NOT NULL,
+                step INTEGER NOT NULL,
+                message TEXT NOT NULL,
+                raised_at REAL NOT NULL);
+            CREATE INDEX IF NOT EXISTS alerts_run ON alerts(project, run);
+            """);
+    }
+
+    /// <summary>Stores an alert and returns it with its id.</summary>
+    public AlertRecord Add(AlertRecord alert)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO alerts (project, run, worker, kind, severity, tag, step, message, raised_at)
+                VALUES ($project, $run, $worker, $kind, $severity, $tag, $step, $message, $raisedAt)
+                RETURNING id
+                """;
+            command.Parameters.AddWithValue("$project", alert.Project);
+            command.Parameters.AddWithValue("$run", alert.Run);
+            command.Parameters.AddWithValue("$worker", alert.Worker);
+            command.Parameters.AddWithValue("$kind", alert.Kind);
+            command.Parameters.AddWithValue("$severity", (int)alert.Severity);
+            command.Parameters.AddWithValue("$tag", alert.Tag);
+            command.Parameters.AddWithValue("$step", alert.Step);
+            command.Parameters.AddWithValue("$message", alert.Message);
+            command.Parameters.AddWithValue("$raisedAt", alert.RaisedAt);
+            long id = (long)command.ExecuteScalar()!;
+            return alert with { Id = id };
+        }
+    }
+
+    /// <summary>Alerts with an id above <paramref name="afterId"/>, oldest first, filtered in memory by <paramref name="query"/>.</summary>
+    public IReadOnlyList<AlertRecord> Query(AlertQuery query, long afterId, long upToId, int limit)
+    {
+        var result = new List<AlertRecord>();
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT id, project, run, worker, kind, severity, tag, step, message, raised_at FROM alerts
+                WHERE id > $after AND id <= $upTo
+                  AND ($project IS NULL OR project = $project) AND ($run IS NULL OR run = $run)
+                ORDER BY id
+                """;
+            command.Parameters.AddWithValue("$after", afterId);
+            command.Parameters.AddWithValue("$upTo", upToId);
+            command.Parameters.AddWithValue("$project", string.IsNullOrEmpty(query.Project) ? DBNull.Value : query.Project);
+            command.Parameters.AddWithValue("$run", string.IsNullOrEmpty(query.Run) ? DBNull.Value : query.Run);
+            using var reader = command.ExecuteReader();
+            while (reader.Read() && result.Count < limit)
+            {
+                var alert = new AlertRecord(
+                    reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    (AlertSeverity)reader.GetInt32(5), reader.GetString(6), reader.GetInt64(7), reader.GetString(8), reader.GetDouble(9));
+                if (query.Matches(alert))
+                {
+                    result.Add(alert);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Alert counts per severity for one run.</summary>
+    public IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run)
+    {
+        var counts = new Dictionary<AlertSeverity, long>();
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT severity, COUNT(*) FROM alerts WHERE project = $project AND run = $run GROUP BY severity";
+            command.Parameters.AddWithValue("$project", project);
+            command.Parameters.AddWithValue("$run", run);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                counts[(AlertSeverity)reader.GetInt32(0)] = reader.GetInt64(1);
+            }
+        }
+
+        return counts;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _connection.Dispose();
+        }
+    }
+}

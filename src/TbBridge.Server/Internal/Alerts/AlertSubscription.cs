@@ -1,0 +1,48 @@
+using System.Threading.Channels;
+
+namespace TbBridge.Server.Internal.Alerts;
+
+/// <summary>
+/// One watcher: the matching alerts raised before it subscribed, then a bounded queue of new ones. When the
+/// queue is full new alerts are dropped for this watcher only (counted in <see cref="Dropped"/>): a slow
+/// watcher never holds up ingest.
+/// </summary>
+internal sealed class AlertSubscription : IDisposable
+{
+    private readonly Channel<AlertRecord> _channel;
+    private readonly Action<AlertSubscription> _unsubscribe;
+    private long _dropped;
+
+    public AlertSubscription(AlertQuery query, int capacity, Action<AlertSubscription> unsubscribe)
+    {
+        Query = query;
+        _unsubscribe = unsubscribe;
+        _channel = Channel.CreateBounded<AlertRecord>(new BoundedChannelOptions(capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the drop is counted, never waited on
+            SingleReader = true,
+        });
+    }
+
+    public AlertQuery Query { get; }
+
+    public IReadOnlyList<AlertRecord> History { get; set; } = [];
+
+    public ChannelReader<AlertRecord> Alerts => _channel.Reader;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    internal void Offer(AlertRecord alert)
+    {
+        if (Query.Matches(alert) && !_channel.Writer.TryWrite(alert))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    public void Dispose()
+    {
+        _channel.Writer.TryComplete();
+        _unsubscribe(this);
+    }
+}

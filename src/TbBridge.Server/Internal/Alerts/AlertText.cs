@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace TbBridge.Server.Internal.Alerts;
+
+/// <summary>How an alert reads as text: in the run's TensorBoard Text tab and in messages.</summary>
+internal static class AlertText
+{
+    /// <summary>The tag alerts are written under in the run's event file.</summary>
+    public const string Tag = "tbbridge/alerts";
+
+    public static string SeverityName(AlertSeverity severity) => severity switch
+    {
+        AlertSeverity.Info => "info",
+        AlertSeverity.Warning => "warning",
+        AlertSeverity.Critical => "critical",
+        _ => "unknown",
+    };
+
+    /// <summary>Markdown for TensorBoard's Text tab.</summary>
+    public static string Markdown(AlertRecord alert) => string.Format(
+        CultureInfo.InvariantCulture,
+        "**{0}** `{1}` on `{2}` at step {3} (worker `{4}`): {5}",
+        SeverityName(alert.Severity),
+        alert.Kind,
+        alert.Tag,
+        alert.Step,
+        alert.Worker,
+        alert.Message);
+}

@@ -1,0 +1,113 @@
+using System.Net.Http.Headers;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace TbBridge.Server.Internal.Alerts;
+
+/// <summary>
+/// Posts alerts to the configured webhooks from one background loop: a bounded queue (the oldest alert is
+/// dropped when full, and the drop logged), retries with exponential backoff per delivery, and a drain on
+/// stop. Ingest only ever does a non-blocking enqueue.
+/// </summary>
+internal sealed class WebhookDispatcher : IAsyncDisposable
+{
+    private readonly IReadOnlyList<WebhookOptions> _hooks;
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<AlertRecord> _queue;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public WebhookDispatcher(IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger)
+    {
+        _hooks = options.Value.Webhooks;
+        _time = time;
+        _logger = logger;
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        _queue = Channel.CreateBounded<AlertRecord>(
+            new BoundedChannelOptions(options.Value.WebhookQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            dropped => Log.WebhookAlertDropped(_logger, dropped.Id));
+        _loop = _hooks.Count == 0 ? Task.CompletedTask : Task.Run(RunAsync);
+    }
+
+    public void Enqueue(AlertRecord alert)
+    {
+        if (_hooks.Count > 0)
+        {
+            _queue.Writer.TryWrite(alert);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        // Drain what is queued, but do not let a dead endpoint hold the shutdown for long.
+        await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _http.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await foreach (var alert in _queue.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                foreach (var hook in _hooks)
+                {
+                    if (alert.Severity >= hook.MinSeverity)
+                    {
+                        await DeliverAsync(hook, alert).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task DeliverAsync(WebhookOptions hook, AlertRecord alert)
+    {
+        byte[] body = WebhookPayload.Create(hook.Format, alert);
+        var delay = hook.InitialBackoff;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await _http.PostAsync(hook.Url, content, _stop.Token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                Log.WebhookFailed(_logger, hook.Url, attempt, $"HTTP {(int)response.StatusCode}", null);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                Log.WebhookFailed(_logger, hook.Url, attempt, ex.Message, ex);
+            }
+
+            if (attempt >= hook.MaxAttempts)
+            {
+                Log.WebhookGaveUp(_logger, hook.Url, alert.Id, attempt);
+                return;
+            }
+
+            // Full jitter keeps many services from retrying a recovering endpoint in lockstep.
+            var wait = TimeSpan.FromMilliseconds(delay.TotalMilliseconds * (0.5 + (Random.Shared.NextDouble() / 2)));
+            await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, hook.MaxBackoff.Ticks));
+        }
+    }
+}

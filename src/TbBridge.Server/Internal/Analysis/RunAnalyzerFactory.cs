@@ -1,0 +1,36 @@
+using TbBridge.Analysis;
+using TbBridge.Server.Internal.Alerts;
+using TbBridge.Server.Internal.Ingest;
+
+namespace TbBridge.Server.Internal.Analysis;
+
+/// <summary>One <see cref="RunAnalyzer"/> per worker stream, with the engine's default thresholds.</summary>
+internal sealed class RunAnalyzerFactory : IStreamAnalysisFactory
+{
+    private readonly AnalysisOptions _options;
+
+    public RunAnalyzerFactory(AnalysisOptions? options = null)
+    {
+        _options = options ?? AnalysisOptions.Default;
+    }
+
+    public IStreamAnalysis Create(StreamIdentity stream, Action<RaisedAlert> raise)
+    {
+        var analyzer = new RunAnalyzer(stream.Project + "/" + stream.Run, _options);
+        analyzer.AlertRaised += alert => raise(ToRaised(alert));
+        return new RunAnalysis(analyzer);
+    }
+
+    private static RaisedAlert ToRaised(Alert alert) => new(
+        alert.Kind,
+        alert.Severity switch
+        {
+            TbBridge.Analysis.AlertSeverity.Info => Alerts.AlertSeverity.Info,
+            TbBridge.Analysis.AlertSeverity.Warning => Alerts.AlertSeverity.Warning,
+            _ => Alerts.AlertSeverity.Critical,
+        },
+        alert.Tag,
+        alert.Step,
+        alert.WallTime,
+        alert.Message);
+}

@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Logging;
+
+namespace TbBridge.Server.Internal.Ingest;
+
+/// <summary>
+/// Group commit: one loop flushes every dirty session, fsyncs their files in parallel, records the resume
+/// state of all of them in one SQLite transaction, and only then acks. While a commit runs, the next
+/// one's data accumulates, so the fsync cost is shared by every batch that arrived meanwhile.
+/// </summary>
+internal sealed class GroupCommitter : IAsyncDisposable
+{
+    private readonly Func<IReadOnlyList<StreamSession>> _sessions;
+    private readonly StreamStateStore _store;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _commitGate = new();
+    private TaskCompletionSource _nextCycle = NewCycle();
+    private int _signaled;
+    private Task? _loop;
+
+    public GroupCommitter(Func<IReadOnlyList<StreamSession>> sessions, StreamStateStore store, ILogger logger)
+    {
+        _sessions = sessions;
+        _store = store;
+        _logger = logger;
+    }
+
+    /// <summary>Number of commit cycles run (for tests and the load test).</summary>
+    public long Cycles { get; private set; }
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    /// <summary>Asks for a commit soon; cheap and non-blocking.</summary>
+    public void Notify()
+    {
+        if (Interlocked.Exchange(ref _signaled, 1) == 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    /// <summary>Completes after a commit cycle that started after this call (everything written before it is durable).</summary>
+    public Task CommitAsync()
+    {
+        var cycle = Volatile.Read(ref _nextCycle).Task;
+        Notify();
+        return cycle;
+    }
+
+    /// <summary>Runs one cycle over the given sessions on the caller's thread (final commits on close and stop).</summary>
+    public void CommitNow(IReadOnlyList<StreamSession> sessions) => Commit(sessions);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+
+    private static TaskCompletionSource NewCycle() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _signal.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            Volatile.Write(ref _signaled, 0);
+            var cycle = Interlocked.Exchange(ref _nextCycle, NewCycle());
+            try
+            {
+                Commit(_sessions());
+                cycle.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                Log.CommitFailed(_logger, ex);
+                cycle.TrySetException(ex);
+            }
+        }
+
+        Interlocked.Exchange(ref _nextCycle, NewCycle()).TrySetResult();
+    }
+
+    private void Commit(IReadOnlyList<StreamSession> sessions)
+    {
+        // One commit at a time: two overlapping commits could save an older state over a newer one.
+        lock (_commitGate)
+        {
+            CommitLocked(sessions);
+        }
+    }
+
+    private void CommitLocked(IReadOnlyList<StreamSession> sessions)
+    {
+        Cycles++;
+        var prepared = new List<PreparedCommit>(sessions.Count);
+        foreach (var session in sessions)
+        {
+            try
+            {
+                if (session.PrepareCommit() is { } commit)
+                {
+                    prepared.Add(commit);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                Log.SessionCommitFailed(_logger, session.Identity.StreamId, ex);
+                session.Abort("The service could not write this stream's event file; reconnect to resume.");
+            }
+        }
+
+        if (prepared.Count == 0)
+        {
+            return;
+        }
+
+        var states = new List<StreamState>(prepared.Count);
+        foreach (var p in prepared)
+        {
+            states.Add(new StreamState(p.Session.Identity, p.Sequence, p.Session.RelativeFile, p.FileLength));
+        }
+
+        try
+        {
+            if (prepared.Count == 1)
+            {
+                prepared[0].Session.SyncToDisk();
+            }
+            else
+            {
+                Parallel.ForEach(prepared, new ParallelOptions { MaxDegreeOfParallelism = 16 }, p => p.Session.SyncToDisk());
+            }
+
+            _store.SaveAll(states);
+        }
+        catch (Exception)
+        {
+            // Nothing of this cycle is acked; its streams end and resume from the last saved state.
+            foreach (var p in prepared)
+            {
+                p.Session.Abort("The service could not make this stream durable; reconnect to resume.");
+            }
+
+            throw;
+        }
+
+        StateSaved?.Invoke(states);
+        foreach (var p in prepared)
+        {
+            p.Session.CompleteCommit(p.Sequence);
+        }
+    }
+
+    /// <summary>Raised after each durable save, with the states saved (the engine's cache follows it).</summary>
+    public event Action<IReadOnlyList<StreamState>>? StateSaved;
+}

@@ -1,0 +1,9 @@
+using TbBridge.Server.Internal.Alerts;
+
+namespace TbBridge.Server.Internal.Ingest;
+
+internal interface IStreamAnalysisFactory
+{
+    /// <summary>A fresh analysis for one stream; <paramref name="raise"/> is called synchronously for each alert.</summary>
+    IStreamAnalysis Create(StreamIdentity stream, Action<RaisedAlert> raise);
+}

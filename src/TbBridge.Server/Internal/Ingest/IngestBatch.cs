@@ -1,0 +1,27 @@
+namespace TbBridge.Server.Internal.Ingest;
+
+/// <summary>One validated batch of points, in the engine's own terms (never a generated message).</summary>
+internal sealed class IngestBatch
+{
+    public IngestBatch(ulong sequence, string[] tags, ScalarColumns scalars, IReadOnlyList<HistogramPoint> histograms, IReadOnlyList<TextPoint> texts)
+    {
+        Sequence = sequence;
+        Tags = tags;
+        Scalars = scalars;
+        Histograms = histograms;
+        Texts = texts;
+    }
+
+    public ulong Sequence { get; }
+
+    /// <summary>This batch's tag table; every point names its tag by index into it.</summary>
+    public string[] Tags { get; }
+
+    public ScalarColumns Scalars { get; }
+
+    public IReadOnlyList<HistogramPoint> Histograms { get; }
+
+    public IReadOnlyList<TextPoint> Texts { get; }
+
+    public int PointCount => Scalars.Count + Histograms.Count + Texts.Count;
+}

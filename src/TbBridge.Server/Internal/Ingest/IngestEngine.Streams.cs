@@ -1,0 +1,144 @@
+using TbBridge.Server.Internal.Alerts;
+
+namespace TbBridge.Server.Internal.Ingest;
+
+/// <summary>Opening, feeding and closing streams.</summary>
+internal sealed partial class IngestEngine
+{
+    /// <summary>
+    /// Opens (or resumes) a stream. A connection still holding the same stream id is ended first, and its
+    /// writes committed, so the last sequence returned covers everything the old connection wrote.
+    /// </summary>
+    public async Task<(StreamSession Session, bool Resumed)> OpenAsync(StreamIdentity identity, CancellationToken cancellationToken)
+    {
+        StreamSession? previous;
+        lock (_gate)
+        {
+            ThrowIfStopping();
+            _active.TryGetValue(identity.StreamId, out previous);
+        }
+
+        if (previous is not null)
+        {
+            Log.StreamTakenOver(_logger, identity.StreamId);
+            previous.Abort("Another connection resumed this stream.");
+            try
+            {
+                await previous.Closed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Its final commit failed: the resume state is the last one saved, which is still correct.
+            }
+        }
+
+        StreamSession session;
+        bool resumed;
+        lock (_gate)
+        {
+            ThrowIfStopping();
+            if (_active.ContainsKey(identity.StreamId))
+            {
+                throw new StreamRejectedException(StreamRejection.Busy, $"Stream '{identity.StreamId}' is being opened by another connection at the same time.");
+            }
+
+            resumed = _states.TryGetValue(identity.StreamId, out var state);
+            if (state is not null && (state.Identity.Project != identity.Project || state.Identity.Run != identity.Run || state.Identity.Worker != identity.Worker))
+            {
+                throw new StreamRejectedException(
+                    StreamRejection.Conflict,
+                    $"Stream '{identity.StreamId}' belongs to {state.Identity.Project}/{state.Identity.Run} worker '{state.Identity.Worker}'; use a new stream id.");
+            }
+
+            var writer = CreateWriter(identity);
+            session = new StreamSession(identity, writer, Path.GetRelativePath(DataDirectory, writer.FilePath), state?.LastSequence ?? 0);
+            var current = session;
+            session.Analysis = _analysis.Create(identity, alert => OnAlert(current, alert));
+            _active[identity.StreamId] = session;
+            _activeSnapshot = [.. _active.Values];
+        }
+
+        var run = _runs.GetOrAdd(identity.Project, identity.Run);
+        run.AddWorker(identity.Worker);
+        run.StreamOpened();
+        _committer!.Notify();
+        Log.StreamOpened(_logger, identity.StreamId, identity.Project, identity.Run, identity.Worker, session.LastDurable, session.RelativeFile);
+        return (session, resumed);
+    }
+
+    /// <summary>Writes a batch (a resend of a durable one is acked and dropped), analyses it, and asks for a commit.</summary>
+    public int Append(StreamSession session, IngestBatch batch)
+    {
+        int written = session.Append(batch, out bool duplicate);
+        if (duplicate)
+        {
+            return 0;
+        }
+
+        long maxStep = long.MinValue;
+        foreach (long step in batch.Scalars.Steps)
+        {
+            maxStep = Math.Max(maxStep, step);
+        }
+
+        foreach (var h in batch.Histograms)
+        {
+            maxStep = Math.Max(maxStep, h.Step);
+        }
+
+        var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
+        run.AddTags(batch.Tags);
+        run.AddPoints(written, maxStep);
+        session.Analysis?.Observe(batch);
+        _committer!.Notify();
+        return written;
+    }
+
+    /// <summary>Ends a session: a last commit (its final ack), then the file is closed.</summary>
+    public async Task CloseAsync(StreamSession session)
+    {
+        lock (_gate)
+        {
+            if (_active.TryGetValue(session.Identity.StreamId, out var current) && current == session)
+            {
+                _active.Remove(session.Identity.StreamId);
+                _activeSnapshot = [.. _active.Values];
+            }
+        }
+
+        Exception? error = null;
+        try
+        {
+            var committer = _committer;
+            if (committer is not null)
+            {
+                await Task.Run(() => committer.CommitNow([session])).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.CommitFailed(_logger, ex);
+            error = ex;
+        }
+
+        session.Dispose();
+        _runs.GetOrAdd(session.Identity.Project, session.Identity.Run).StreamClosed();
+        Log.StreamClosed(_logger, session.Identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
+        session.MarkClosed(error);
+    }
+
+    private void OnAlert(StreamSession session, RaisedAlert raised)
+    {
+        var alert = _alerts.Raise(session.Identity, raised);
+        _runs.GetOrAdd(alert.Project, alert.Run).AddAlert(alert.Severity);
+        session.AppendText(AlertText.Tag, raised.Step, raised.WallTime, AlertText.Markdown(alert));
+    }
+
+    private void ThrowIfStopping()
+    {
+        if (_stopping)
+        {
+            throw new StreamRejectedException(StreamRejection.Stopping, "The service is shutting down; reconnect to resume.");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using TbBridge.Server.Internal.Alerts;
+
+namespace TbBridge.Server.Internal.Runs;
+
+/// <summary>What the service knows of one run: its workers, connected streams, tags, last step and alerts.</summary>
+internal sealed class RunStatus
+{
+    private readonly ConcurrentDictionary<string, byte> _tags = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _workers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<AlertSeverity, long> _alerts = new();
+    private long _lastStep = long.MinValue;
+    private long _points;
+    private int _activeStreams;
+
+    public RunStatus(string project, string run)
+    {
+        Project = project;
+        Run = run;
+    }
+
+    public string Project { get; }
+
+    public string Run { get; }
+
+    public bool IsActive => Volatile.Read(ref _activeStreams) > 0;
+
+    /// <summary>Highest step seen since the service started; null before the first point.</summary>
+    public long? LastStep => Interlocked.Read(ref _lastStep) is var s && s == long.MinValue ? null : s;
+
+    public long Points => Interlocked.Read(ref _points);
+
+    public IReadOnlyCollection<string> Tags => _tags.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    public IReadOnlyCollection<string> Workers => _workers.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    public IReadOnlyDictionary<AlertSeverity, long> AlertCounts => _alerts.ToDictionary();
+
+    public long AlertCount => _alerts.Values.Sum();
+
+    public void AddWorker(string worker) => _workers.TryAdd(worker, 0);
+
+    public void StreamOpened() => Interlocked.Increment(ref _activeStreams);
+
+    public void StreamClosed() => Interlocked.Decrement(ref _activeStreams);
+
+    public void AddTags(string[] tags)
+    {
+        foreach (var tag in tags)
+        {
+            _tags.TryAdd(tag, 0);
+        }
+    }
+
+    public void AddPoints(int points, long maxStep)
+    {
+        Interlocked.Add(ref _points, points);
+        long current = Interlocked.Read(ref _lastStep);
+        while (maxStep > current)
+        {
+            long seen = Interlocked.CompareExchange(ref _lastStep, maxStep, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+    }
+
+    public void SetAlertCounts(IReadOnlyDictionary<AlertSeverity, long> counts)
+    {
+        foreach (var (severity, count) in counts)
+        {
+            _alerts[severity] = count;
+        }
+    }
+
+    public void AddAlert(AlertSeverity severity) => _alerts.AddOrUpdate(severity, 1, static (_, n) => n + 1);
+}

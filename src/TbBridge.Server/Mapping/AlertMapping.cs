@@ -1,0 +1,80 @@
+using System.Globalization;
+using TbBridge.Protocol.V1;
+using TbBridge.Server.Internal.Alerts;
+using TbBridge.Server.Internal.Runs;
+using AlertSeverity = TbBridge.Server.Internal.Alerts.AlertSeverity;
+using Severity = TbBridge.Protocol.V1.Severity;
+
+namespace TbBridge.Server.Mapping;
+
+/// <summary>Alerts and runs to and from the generated alert-service messages.</summary>
+internal static class AlertMapping
+{
+    public static Alert ToProto(AlertRecord alert) => new()
+    {
+        Id = alert.Id,
+        Project = alert.Project,
+        Run = alert.Run,
+        Worker = alert.Worker,
+        Kind = alert.Kind,
+        Severity = ToProto(alert.Severity),
+        Tag = alert.Tag,
+        Step = alert.Step,
+        Message = alert.Message,
+        RaisedAt = alert.RaisedAt,
+    };
+
+    public static Severity ToProto(AlertSeverity severity) => severity switch
+    {
+        AlertSeverity.Info => Severity.Info,
+        AlertSeverity.Warning => Severity.Warning,
+        AlertSeverity.Critical => Severity.Critical,
+        _ => Severity.Unspecified,
+    };
+
+    public static AlertQuery ToQuery(AlertFilter? filter, Func<string, bool> canRead) => new(
+        filter?.Project,
+        filter?.Run,
+        filter is null ? new HashSet<string>() : filter.Kinds.ToHashSet(StringComparer.Ordinal),
+        filter?.MinSeverity switch
+        {
+            Severity.Info => AlertSeverity.Info,
+            Severity.Warning => AlertSeverity.Warning,
+            Severity.Critical => AlertSeverity.Critical,
+            _ => null,
+        })
+    {
+        CanRead = canRead,
+    };
+
+    public static string ToPageToken(long lastId) => lastId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The id a page starts after; null when the token was not issued by this service.</summary>
+    public static long? FromPageToken(string token) =>
+        string.IsNullOrEmpty(token) ? 0
+        : long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id
+        : null;
+
+    public static RunSummary ToSummary(RunStatus run) => new()
+    {
+        Project = run.Project,
+        Run = run.Run,
+        State = run.IsActive ? RunState.Active : RunState.Idle,
+        LastStep = run.LastStep ?? 0,
+        WorkerCount = run.Workers.Count,
+        AlertCount = run.AlertCount,
+    };
+
+    public static RunDetails ToDetails(RunStatus run)
+    {
+        var details = new RunDetails { Summary = ToSummary(run), Points = run.Points };
+        details.Tags.Add(run.Tags);
+        details.Workers.Add(run.Workers);
+        foreach (var (severity, count) in run.AlertCounts)
+        {
+            details.AlertCounts[AlertText.SeverityName(severity)] = count;
+        }
+
+        return details;
+    }
+}

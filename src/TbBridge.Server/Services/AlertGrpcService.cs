@@ -1,0 +1,123 @@
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TbBridge.Protocol.V1;
+using TbBridge.Server.Internal;
+using TbBridge.Server.Internal.Alerts;
+using TbBridge.Server.Internal.Runs;
+using TbBridge.Server.Internal.Security;
+using TbBridge.Server.Mapping;
+
+namespace TbBridge.Server.Services;
+
+/// <summary>Alerts and runs at the edge: authenticate, check read access, map, delegate to the hub and registry.</summary>
+internal sealed class AlertGrpcService : AlertService.AlertServiceBase
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+    private readonly AlertHub _hub;
+    private readonly RunRegistry _runs;
+    private readonly CallerAuthenticator _authenticator;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger _logger;
+
+    public AlertGrpcService(AlertHub hub, RunRegistry runs, CallerAuthenticator authenticator, IHostApplicationLifetime lifetime, ILogger<AlertGrpcService> logger)
+    {
+        _hub = hub;
+        _runs = runs;
+        _authenticator = authenticator;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    public override async Task Watch(WatchAlertsRequest request, IServerStreamWriter<Alert> responseStream, ServerCallContext context)
+    {
+        var caller = context.Authenticate(_authenticator, _logger);
+        CheckReadable(caller, request.Filter?.Project);
+        using var subscription = _hub.Subscribe(AlertMapping.ToQuery(request.Filter, caller.CanRead), includeHistory: !request.NewOnly);
+        Log.WatchStarted(_logger, caller.Name, subscription.History.Count);
+        foreach (var alert in subscription.History)
+        {
+            await responseStream.WriteAsync(AlertMapping.ToProto(alert)).ConfigureAwait(false);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _lifetime.ApplicationStopping);
+        try
+        {
+            await foreach (var alert in subscription.Alerts.ReadAllAsync(linked.Token).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(AlertMapping.ToProto(alert)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // The watcher left, or the service is stopping: either way the stream just ends.
+        }
+        finally
+        {
+            if (subscription.Dropped > 0)
+            {
+                Log.WatcherDropped(_logger, caller.Name, subscription.Dropped);
+            }
+        }
+    }
+
+    public override Task<ListAlertsResponse> List(ListAlertsRequest request, ServerCallContext context)
+    {
+        var caller = context.Authenticate(_authenticator, _logger);
+        CheckReadable(caller, request.Filter?.Project);
+        if (request.PageSize < 0 || request.PageSize > MaxPageSize)
+        {
+            throw Refuse(caller, StatusCode.InvalidArgument, $"page_size must be between 0 and {MaxPageSize}.");
+        }
+
+        long afterId = AlertMapping.FromPageToken(request.PageToken)
+            ?? throw Refuse(caller, StatusCode.InvalidArgument, "page_token was not issued by this service.");
+        int pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        var alerts = _hub.List(AlertMapping.ToQuery(request.Filter, caller.CanRead), afterId, pageSize + 1);
+        var response = new ListAlertsResponse();
+        response.Alerts.Add(alerts.Take(pageSize).Select(AlertMapping.ToProto));
+        if (alerts.Count > pageSize)
+        {
+            response.NextPageToken = AlertMapping.ToPageToken(alerts[pageSize - 1].Id);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<ListRunsResponse> ListRuns(ListRunsRequest request, ServerCallContext context)
+    {
+        var caller = context.Authenticate(_authenticator, _logger);
+        CheckReadable(caller, request.Project);
+        var response = new ListRunsResponse();
+        response.Runs.Add(_runs.All()
+            .Where(r => caller.CanRead(r.Project) && (string.IsNullOrEmpty(request.Project) || r.Project == request.Project))
+            .Select(AlertMapping.ToSummary));
+        return Task.FromResult(response);
+    }
+
+    public override Task<RunDetails> GetRun(GetRunRequest request, ServerCallContext context)
+    {
+        var caller = context.Authenticate(_authenticator, _logger);
+        if ((NameRules.CheckProject(request.Project) ?? NameRules.CheckRun(request.Run)) is { } problem)
+        {
+            throw Refuse(caller, StatusCode.InvalidArgument, problem);
+        }
+
+        CheckReadable(caller, request.Project);
+        var run = _runs.Find(request.Project, request.Run)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"No run {request.Project}/{request.Run}."));
+        return Task.FromResult(AlertMapping.ToDetails(run));
+    }
+
+    private void CheckReadable(Caller caller, string? project)
+    {
+        if (!string.IsNullOrEmpty(project) && !caller.CanRead(project))
+        {
+            throw Refuse(caller, StatusCode.PermissionDenied, $"'{caller.Name}' may not read project '{project}'.");
+        }
+    }
+
+    private RpcException Refuse(Caller caller, StatusCode code, string message) =>
+        CallContextExtensions.Refuse(_logger, caller.Name, "", code, message);
+}

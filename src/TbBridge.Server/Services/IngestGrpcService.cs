@@ -1,0 +1,154 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TbBridge.Protocol.V1;
+using TbBridge.Server.Internal;
+using TbBridge.Server.Internal.Ingest;
+using TbBridge.Server.Internal.Security;
+using TbBridge.Server.Mapping;
+
+namespace TbBridge.Server.Services;
+
+/// <summary>
+/// The ingest stream at the edge: authenticate, validate and map each message, hand it to the
+/// <see cref="IngestEngine"/>, and relay the engine's acks. A refusal ends only this call, with a precise
+/// status; batches already acked stay acked.
+/// </summary>
+internal sealed class IngestGrpcService : IngestService.IngestServiceBase
+{
+    private readonly IngestEngine _engine;
+    private readonly CallerAuthenticator _authenticator;
+    private readonly ClientRateLimiter _rateLimiter;
+    private readonly int _maxTags;
+    private readonly ILogger _logger;
+
+    public IngestGrpcService(IngestEngine engine, CallerAuthenticator authenticator, ClientRateLimiter rateLimiter, IOptions<TbBridgeServerOptions> options, ILogger<IngestGrpcService> logger)
+    {
+        _engine = engine;
+        _authenticator = authenticator;
+        _rateLimiter = rateLimiter;
+        _maxTags = options.Value.MaxTagsPerBatch;
+        _logger = logger;
+    }
+
+    public override async Task Ingest(IAsyncStreamReader<IngestRequest> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
+    {
+        var caller = context.Authenticate(_authenticator, _logger);
+        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (requestStream.Current.KindCase != IngestRequest.KindOneofCase.Open)
+        {
+            throw Refuse(caller, "", StatusCode.InvalidArgument, "The first message of an ingest stream must be 'open'.");
+        }
+
+        var identity = Map(caller, requestStream.Current.Open.StreamId, () => IngestMapping.ToIdentity(requestStream.Current.Open));
+        if (!caller.CanWrite(identity.Project))
+        {
+            throw Refuse(caller, identity.StreamId, StatusCode.PermissionDenied, $"'{caller.Name}' may not write project '{identity.Project}'.");
+        }
+
+        StreamSession session;
+        bool resumed;
+        try
+        {
+            (session, resumed) = await _engine.OpenAsync(identity, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (StreamRejectedException ex)
+        {
+            throw Refuse(caller, identity.StreamId, ToStatus(ex.Reason), ex.Message);
+        }
+
+        await responseStream.WriteAsync(new IngestResponse
+        {
+            Opened = new StreamOpened { LastSequence = session.LastDurable, Resumed = resumed, File = session.RelativeFile },
+        }).ConfigureAwait(false);
+
+        var acks = PumpAcksAsync(session, responseStream);
+        RpcException? failure = null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, session.Aborted);
+        try
+        {
+            while (await requestStream.MoveNext(linked.Token).ConfigureAwait(false))
+            {
+                var request = requestStream.Current;
+                if (request.KindCase != IngestRequest.KindOneofCase.Batch)
+                {
+                    throw Refuse(caller, identity.StreamId, StatusCode.InvalidArgument, "Only 'batch' messages may follow 'open'.");
+                }
+
+                var batch = Map(caller, identity.StreamId, () => IngestMapping.ToBatch(request.Batch, _maxTags));
+                if (!_rateLimiter.TryAcquire(caller.Name, batch.PointCount))
+                {
+                    throw Refuse(caller, identity.StreamId, StatusCode.ResourceExhausted, $"Rate limit: '{caller.Name}' may send {_rateLimiter.Rate} points per second; retry later (batch {batch.Sequence} was not written).");
+                }
+
+                _engine.Append(session, batch);
+            }
+        }
+        catch (OperationCanceledException) when (session.Aborted.IsCancellationRequested)
+        {
+            failure = new RpcException(new Status(StatusCode.Unavailable, session.AbortReason ?? "The stream was ended by the service."));
+        }
+        catch (RpcException ex)
+        {
+            if (ex.StatusCode == StatusCode.ResourceExhausted)
+            {
+                Log.Rejected(_logger, caller.Name, identity.StreamId, ex.StatusCode.ToString(), ex.Status.Detail);
+            }
+
+            failure = ex;
+        }
+        finally
+        {
+            await _engine.CloseAsync(session).ConfigureAwait(false);
+            try
+            {
+                await acks.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or RpcException)
+            {
+                // The client is gone: the acks it missed are implied by the resume on its next connection.
+            }
+        }
+
+        if (failure is not null)
+        {
+            throw failure;
+        }
+    }
+
+    private static async Task PumpAcksAsync(StreamSession session, IServerStreamWriter<IngestResponse> responseStream)
+    {
+        await foreach (ulong sequence in session.Acks.ReadAllAsync().ConfigureAwait(false))
+        {
+            await responseStream.WriteAsync(new IngestResponse { Ack = new Ack { Sequence = sequence } }).ConfigureAwait(false);
+        }
+    }
+
+    private static StatusCode ToStatus(StreamRejection reason) => reason switch
+    {
+        StreamRejection.InvalidName or StreamRejection.InvalidBatch => StatusCode.InvalidArgument,
+        StreamRejection.Conflict => StatusCode.FailedPrecondition,
+        StreamRejection.Busy => StatusCode.Aborted,
+        StreamRejection.Stopping => StatusCode.Unavailable,
+        _ => StatusCode.Internal,
+    };
+
+    private T Map<T>(Caller caller, string streamId, Func<T> map)
+    {
+        try
+        {
+            return map();
+        }
+        catch (StreamRejectedException ex)
+        {
+            throw Refuse(caller, streamId, ToStatus(ex.Reason), ex.Message);
+        }
+    }
+
+    private RpcException Refuse(Caller caller, string streamId, StatusCode code, string message) =>
+        CallContextExtensions.Refuse(_logger, caller.Name, streamId, code, message);
+}

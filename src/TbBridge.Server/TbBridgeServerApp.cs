@@ -1,0 +1,101 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Serilog;
+using TbBridge.Server.Internal.Alerts;
+using TbBridge.Server.Internal.Analysis;
+using TbBridge.Server.Internal.Ingest;
+using TbBridge.Server.Internal.Runs;
+using TbBridge.Server.Internal.Security;
+using TbBridge.Server.Services;
+
+namespace TbBridge.Server;
+
+/// <summary>Builds the service: configuration with its embedded defaults, Serilog, the gRPC services, health and reflection.</summary>
+internal static class TbBridgeServerApp
+{
+    /// <summary>The embedded default: loopback only, HTTP/2 without TLS (h2c), data in <c>./data</c>.</summary>
+    public static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?>
+    {
+        ["urls"] = "http://127.0.0.1:5080",
+        ["Kestrel:EndpointDefaults:Protocols"] = "Http2",
+        ["TbBridge:DataDirectory"] = "data",
+        ["Serilog:MinimumLevel:Default"] = "Information",
+        ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning",
+        ["Serilog:MinimumLevel:Override:Grpc"] = "Warning",
+    };
+
+    /// <summary>Command-line switches beyond ASP.NET's own (<c>--urls</c> is one of those).</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--data-dir"] = "TbBridge:DataDirectory",
+    };
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // Lowest precedence: appsettings.json, environment and command line all override the defaults.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+
+        AddTbBridge(builder.Services);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapGrpcService<IngestGrpcService>();
+        app.MapGrpcService<AlertGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.Lifetime.ApplicationStarted.Register(() => WarnIfExposed(app));
+        return app;
+    }
+
+    private static void AddTbBridge(IServiceCollection services)
+    {
+        services.AddOptions<TbBridgeServerOptions>().BindConfiguration(TbBridgeServerOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TbBridgeServerOptions>, TbBridgeServerOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => new AlertStore(Path.Combine(
+            Path.GetFullPath(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory),
+            Internal.Storage.SqliteDatabase.FileName)));
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddSingleton<AlertHub>();
+        services.AddSingleton<RunRegistry>();
+        services.AddSingleton<CallerAuthenticator>();
+        services.AddSingleton<ClientRateLimiter>();
+        services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
+        services.AddSingleton<IngestEngine>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestEngine>());
+
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<TbBridgeServerOptions>>(
+            (grpc, tb) => grpc.MaxReceiveMessageSize = tb.Value.MaxReceiveMessageBytes);
+        services.AddGrpcHealthChecks().AddCheck<IngestHealthCheck>("ingest");
+        services.AddGrpcReflection();
+    }
+
+    private static void WarnIfExposed(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
+        if (options.Anonymous != AnonymousAccess.Any)
+        {
+            return;
+        }
+
+        var logger = app.Services.GetRequiredService<ILogger<IngestEngine>>();
+        foreach (var url in app.Urls)
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.IsLoopback)
+            {
+                Internal.Log.AnonymousExposed(logger, options.Anonymous, url);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using TbBridge.Server.Internal.Alerts;
+
+namespace TbBridge.Server;
+
+/// <summary>The <c>TbBridge</c> configuration section (appsettings.json, <c>TbBridge__*</c> environment variables, command line).</summary>
+internal sealed class TbBridgeServerOptions
+{
+    public const string SectionName = "TbBridge";
+
+    /// <summary>Where runs (<c>&lt;project&gt;/&lt;run&gt;/</c>) and <c>tbbridge.db</c> live. <c>--data-dir</c> on the command line.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Who may call without an API key. Default: only clients connecting from a loopback address.</summary>
+    public AnonymousAccess Anonymous { get; set; } = AnonymousAccess.LoopbackOnly;
+
+    /// <summary>Bearer keys (<c>authorization: Bearer &lt;key&gt;</c>) and the projects each may write and read.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>Largest request message accepted; a larger one ends its stream with RESOURCE_EXHAUSTED. Default 16 MiB.</summary>
+    public int MaxReceiveMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Points per second one client (API key, or anonymous address) may send, averaged over a second; 0 = no limit.</summary>
+    public long MaxPointsPerSecondPerClient { get; set; } = 20_000_000;
+
+    /// <summary>Most distinct tags in one batch's tag table.</summary>
+    public int MaxTagsPerBatch { get; set; } = 65_536;
+
+    /// <summary>Alerts a watcher may fall behind by before it misses new ones.</summary>
+    public int WatchQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Alerts waiting for webhook delivery before the oldest is dropped.</summary>
+    public int WebhookQueueCapacity { get; set; } = 1000;
+
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+using TbBridge.Server.Internal.Security;
+
+namespace TbBridge.Server;
+
+/// <summary>Fails start-up (ValidateOnStart) with every problem in the <c>TbBridge</c> section at once.</summary>
+internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridgeServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TbBridgeServerOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add("TbBridge:DataDirectory is required.");
+        }
+
+        if (!Enum.IsDefined(options.Anonymous))
+        {
+            errors.Add("TbBridge:Anonymous must be None, LoopbackOnly or Any.");
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < options.ApiKeys.Count; i++)
+        {
+            var key = options.ApiKeys[i];
+            if (key.Key.Length < 16)
+            {
+                errors.Add($"TbBridge:ApiKeys:{i}:Key must be at least 16 characters.");
+            }
+            else if (!keys.Add(key.Key))
+            {
+                errors.Add($"TbBridge:ApiKeys:{i}:Key is used twice.");
+            }
+
+            foreach (var project in key.Write.Concat(key.Read))
+            {
+                if (project != "*" && NameRules.CheckProject(project) is { } problem)
+                {
+                    errors.Add($"TbBridge:ApiKeys:{i}: {problem}");
+                }
+            }
+        }
+
+        if (options.MaxReceiveMessageBytes < 1024)
+        {
+            errors.Add("TbBridge:MaxReceiveMessageBytes must be at least 1024.");
+        }
+
+        if (options.MaxPointsPerSecondPerClient < 0)
+        {
+            errors.Add("TbBridge:MaxPointsPerSecondPerClient cannot be negative.");
+        }
+
+        if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1)
+        {
+            errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");
+        }
+
+        for (int i = 0; i < options.Webhooks.Count; i++)
+        {
+            var hook = options.Webhooks[i];
+            if (hook.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                errors.Add($"TbBridge:Webhooks:{i}:Url must be an absolute http or https URL.");
+            }
+
+            if (hook.MaxAttempts < 1 || hook.InitialBackoff <= TimeSpan.Zero || hook.MaxBackoff < hook.InitialBackoff)
+            {
+                errors.Add($"TbBridge:Webhooks:{i}: MaxAttempts must be positive and 0 < InitialBackoff <= MaxBackoff.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

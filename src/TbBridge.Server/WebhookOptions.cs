@@ -1,0 +1,20 @@
+using TbBridge.Server.Internal.Alerts;
+
+namespace TbBridge.Server;
+
+/// <summary>An HTTP endpoint that receives each alert as a JSON POST.</summary>
+internal sealed class WebhookOptions
+{
+    public Uri? Url { get; set; }
+
+    public WebhookFormat Format { get; set; } = WebhookFormat.Json;
+
+    /// <summary>Alerts below this severity are not sent. Default warning.</summary>
+    public AlertSeverity MinSeverity { get; set; } = AlertSeverity.Warning;
+
+    public int MaxAttempts { get; set; } = 5;
+
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+}
