@@ -17,6 +17,7 @@ internal sealed class EventEncoder
 {
     private const int MaxCachedTags = 4096;
     private readonly Dictionary<string, byte[]> _tagBytes = new(StringComparer.Ordinal);
+    private static readonly float CanonicalNaN = BitConverter.UInt32BitsToSingle(0x7FC00000);
     private byte[] _buffer = new byte[256];
 
     /// <summary>The tag suffix and plugin PyTorch and TensorBoard use for text.</summary>
@@ -58,6 +59,11 @@ internal sealed class EventEncoder
         tagUtf8.CopyTo(span[p..]);
         p += tagUtf8.Length;
         span[p++] = 0x15; // Value.simple_value (field 2), fixed32; a oneof member, so written even when 0
+        if (float.IsNaN(value))
+        {
+            value = CanonicalNaN; // .NET's double.NaN narrows to a negative NaN; write the one Python writes
+        }
+
         BinaryPrimitives.WriteSingleLittleEndian(span[p..], value);
         p += 4;
         return span[..p];

@@ -15,7 +15,8 @@ public class EventEncoderTests
     public void EncodeScalar_IsByteForByteWhatProtobufWrites(string tag, long step, double wallTime, float value)
     {
         var encoder = new EventEncoder();
-        var expected = new Event { WallTime = wallTime, Step = step, Summary = new Summary { Value = { new Summary.Types.Value { Tag = tag, SimpleValue = value } } } };
+        float expectedValue = float.IsNaN(value) ? BitConverter.UInt32BitsToSingle(0x7FC00000) : value; // Python's NaN, not .NET's negative one
+        var expected = new Event { WallTime = wallTime, Step = step, Summary = new Summary { Value = { new Summary.Types.Value { Tag = tag, SimpleValue = expectedValue } } } };
 
         byte[] actual = encoder.EncodeScalar(tag, step, wallTime, value).ToArray();
 
