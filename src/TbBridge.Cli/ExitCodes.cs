@@ -10,4 +10,7 @@ internal static class ExitCodes
 
     /// <summary>Bad usage: a missing log directory, an unreadable config.</summary>
     public const int Usage = 2;
+
+    /// <summary>The service did not answer, or answered that it is not serving.</summary>
+    public const int Unhealthy = 3;
 }

@@ -12,9 +12,11 @@ internal static class TbBridgeCli
         var root = new RootCommand("TbBridge: TensorBoard logs, training-problem detection and the TbBridge service.")
         {
             InspectCommand.Create(context),
+            HealthCommand.Create(context),
         };
 
         var parse = root.Parse(args);
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+        int exitCode = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode; // help and the errors are printed; 1 means damaged files here
     }
 }
