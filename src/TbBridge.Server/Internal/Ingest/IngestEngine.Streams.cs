@@ -127,6 +127,9 @@ internal sealed partial class IngestEngine
         session.MarkClosed(error);
     }
 
+    /// <summary>Completes after a full commit cycle that started after the call: everything written before it is durable.</summary>
+    public Task CommitAsync() => _committer?.CommitAsync() ?? Task.CompletedTask;
+
     private void OnAlert(StreamSession session, RaisedAlert raised)
     {
         var alert = _alerts.Raise(session.Identity, raised);

@@ -1,0 +1,116 @@
+using Grpc.Core;
+using TbBridge.Events;
+using TbBridge.Protocol.V1;
+using TbBridge.Server.Tests.Infrastructure;
+
+namespace TbBridge.Server.Tests.EndToEnd;
+
+public sealed class AlertEndToEndTests : IDisposable
+{
+    private readonly TempFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Ingest_NanLoss_ArrivesAsNanInfAlertOnWatchAndAsTextInTheRun()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var alerts = new AlertService.AlertServiceClient(server.Channel);
+        using var watch = alerts.Watch(new WatchAlertsRequest { Filter = new AlertFilter { Project = "nlp" } });
+
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "nlp", "gpt-small", "rank3", "nan-stream");
+        await stream.SendAsync(Batches.Scalars(1, ["train/loss"], Enumerable.Range(0, 50).Select(i => (0, (long)i, 5.0 - (i * 0.01), 1000.0 + i))));
+        await stream.SendAsync(Batches.Scalars(2, ["train/loss"], [(0, 50L, double.NaN, 1050.0)]));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var alert = watch.ResponseStream.Current;
+        Assert.Equal("nan_inf", alert.Kind);
+        Assert.Equal(Severity.Critical, alert.Severity);
+        Assert.Equal(("nlp", "gpt-small", "rank3", "train/loss", 50L), (alert.Project, alert.Run, alert.Worker, alert.Tag, alert.Step));
+        Assert.True(alert.Id > 0);
+
+        Assert.True(await stream.WaitAckAsync(2));
+        // The alert text is committed with the batch's stream; one more commit cycle covers it for sure.
+        await server.Engine.CommitAsync();
+        var texts = EventFiles.ReadAll(_data.Path, "nlp", "gpt-small")
+            .SelectMany(e => e.Values.Where(v => v.Kind == ValueKind.Text).Select(v => (e.Step, v)))
+            .ToArray();
+        var (step, text) = Assert.Single(texts);
+        Assert.Equal(50, step);
+        Assert.Equal("tbbridge/alerts", text.Tag);
+        Assert.Equal("text", text.PluginName);
+        Assert.Contains("nan_inf", text.Text, StringComparison.Ordinal);
+        Assert.Contains("train/loss", text.Text, StringComparison.Ordinal);
+
+        // A watcher that starts later gets the already-raised alert first.
+        using var late = alerts.Watch(new WatchAlertsRequest { Filter = new AlertFilter { Run = "gpt-small", Kinds = { "nan_inf" } } });
+        Assert.True(await late.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(alert.Id, late.ResponseStream.Current.Id);
+    }
+
+    [Fact]
+    public async Task ListAndRuns_AfterAlertsInTwoRuns_PageThroughAllAndDescribeTheRuns()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        for (int r = 0; r < 3; r++)
+        {
+            await using var stream = await IngestStream.OpenAsync(server.Channel, "proj", $"run{r}", "w0", $"s{r}");
+            await stream.SendAsync(Batches.Scalars(1, ["train/loss", "lr"], [(0, 1, double.PositiveInfinity, 1.0), (1, 1, 0.1, 1.0)]));
+            Assert.True(await stream.WaitAckAsync(1));
+            await stream.CompleteAsync();
+        }
+
+        var client = new AlertService.AlertServiceClient(server.Channel);
+        var ids = new List<long>();
+        string token = "";
+        int pages = 0;
+        do
+        {
+            var page = await client.ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = "proj" }, PageSize = 2, PageToken = token });
+            ids.AddRange(page.Alerts.Select(a => a.Id));
+            token = page.NextPageToken;
+            pages++;
+        }
+        while (token != "");
+
+        Assert.Equal(3, ids.Count);
+        Assert.Equal(2, pages);
+        Assert.Equal(ids.Order(), ids);
+
+        var runs = await client.ListRunsAsync(new ListRunsRequest { Project = "proj" });
+        Assert.Equal(["run0", "run1", "run2"], runs.Runs.Select(r => r.Run));
+        Assert.All(runs.Runs, r => Assert.Equal((RunState.Idle, 1L, 1L), (r.State, r.AlertCount, r.LastStep)));
+
+        var details = await client.GetRunAsync(new GetRunRequest { Project = "proj", Run = "run1" });
+        Assert.Equal(["lr", "train/loss"], details.Tags);
+        Assert.Equal(["w0"], details.Workers);
+        Assert.Equal(1, details.AlertCounts["critical"]);
+        Assert.Equal(2, details.Points);
+
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await client.GetRunAsync(new GetRunRequest { Project = "proj", Run = "nope" }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        var bad = await Assert.ThrowsAsync<RpcException>(async () => await client.ListAsync(new ListAlertsRequest { PageToken = "x" }));
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Alerts_AfterRestart_AreStillListedAndRunsKnown()
+    {
+        long id;
+        await using (var server = await InProcessServer.StartAsync(_data.Path))
+        {
+            await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "s");
+            await stream.SendAsync(Batches.Scalars(1, ["train/loss"], [(0, 3, double.NaN, 1.0)]));
+            Assert.True(await stream.WaitAckAsync(1));
+            await stream.CompleteAsync();
+            id = (await new AlertService.AlertServiceClient(server.Channel).ListAsync(new ListAlertsRequest())).Alerts.Single().Id;
+        }
+
+        await using var restarted = await InProcessServer.StartAsync(_data.Path);
+        var client = new AlertService.AlertServiceClient(restarted.Channel);
+        Assert.Equal(id, (await client.ListAsync(new ListAlertsRequest())).Alerts.Single().Id);
+        var run = Assert.Single((await client.ListRunsAsync(new ListRunsRequest())).Runs);
+        Assert.Equal(("p", "r", 1L), (run.Project, run.Run, run.AlertCount));
+    }
+}
