@@ -119,7 +119,7 @@ public sealed partial class RunAnalyzer
             }
         }
 
-        if (eligible < 3 || lo is null || hi is null || loV / hiV >= _options.VanishingRatio || LossIsLearning())
+        if (eligible < 3 || lo is null || hi is null || loV / hiV >= _options.VanishingRatio || !LossStalled())
         {
             return;
         }
@@ -153,8 +153,8 @@ public sealed partial class RunAnalyzer
         streak = fraction >= _options.DeadFraction ? streak + 1 : 0;
         _deadStreak[subject] = streak;
         // A layer that is entirely zero is dead whatever the loss does; a mostly-zero one only counts while the loss
-        // has never improved (high learning rates silence many units of a network that still learns).
-        if (streak >= _options.ConsecutiveSnapshots && (h.Max <= 0 || !HasLearned()))
+        // has had time to improve and has not (high learning rates silence many units of a network that still learns).
+        if (streak >= _options.ConsecutiveSnapshots && (h.Max <= 0 || (LossStalled() && !HasLearned())))
         {
             Raise(AlertKind.DeadRelu, AlertSeverity.Warning, subject, step, wallTime, tag,
                 $"{Fmt(fraction * 100)}% of the outputs of {subject} are exactly zero for {streak} snapshots in a row: its ReLUs are dead",

@@ -176,7 +176,7 @@ public sealed partial class RunAnalyzer
         }
 
         s.Add(step, wallTime, x);
-        if (s.Refreshed && s.Count >= 50 && s.Level < o.VanishingGradNorm && !LossIsLearning())
+        if (s.Refreshed && s.Count >= 50 && s.Level < o.VanishingGradNorm && LossStalled())
         {
             Raise(AlertKind.VanishingGradients, AlertSeverity.Warning, "gradients", step, wallTime, s.Tag,
                 $"{s.Tag} is {Fmt(s.Level)}, below {Fmt(o.VanishingGradNorm)}, while the loss is not improving: gradients have vanished",
@@ -255,11 +255,14 @@ public sealed partial class RunAnalyzer
         return best;
     }
 
-    /// <summary>True when the primary loss level fell to half its start or below (no loss: false).</summary>
-    private bool LossIsLearning()
+    /// <summary>
+    /// True when the primary loss had time to improve (100 per-step or 10 sparse points) and its level is still above
+    /// (1 - <see cref="AnalysisOptions.LearnedFraction"/>) of its start; also true when no loss is logged at all (the gradients are then the only evidence).
+    /// </summary>
+    private bool LossStalled()
     {
         var s = PrimaryLoss() ?? (_valLosses.Count > 0 ? _valLosses[0] : null);
-        return s is not null && s.Initial > 0 && s.Level <= 0.5 * s.Initial;
+        return s is null || (s.Count >= (s.IsSparse ? 10 : 100) && !(s.Initial > 0 && s.Level <= (1 - _options.LearnedFraction) * s.Initial));
     }
 
     internal static string Fmt(double v) => v.ToString("G3", CultureInfo.InvariantCulture);

@@ -25,7 +25,8 @@ internal static class DefaultSignalRules
 
         new($@"{B}(?:pred|preds|prediction|predictions|predicted|predicted[_\-]?class(?:es)?|argmax){E}", SignalRole.Predictions, SignalKind.Histogram),
 
-        // Gradient norms: global, then per parameter.
+        // Gradient norms: per named parameter, global, then per parameter by prefix.
+        new($@"^(?<subject>.*(?:weight|bias|kernel|gamma|beta|embedding)\w*)[/_.\-]{Grad}[_\-]?norm$", SignalRole.ParamGradNorm, SignalKind.Scalar),
         new($@"^(?:.*{B})?(?:total[_\-\s]?|global[_\-\s]?)?{Grad}[_\-\s]?norms?(?:[/_.\-\s](?:total|global|all|overall|l2))?$", SignalRole.GradNorm, SignalKind.Scalar),
         new($@"^(?:.*{B})?{Grad}/(?:global[_\-]?|total[_\-]?)?norm$", SignalRole.GradNorm, SignalKind.Scalar),
         new(@"^(?:.*/)?grad_[\d.]+(?:_norm)?[_/](?:total|norm_total)$", SignalRole.GradNorm, SignalKind.Scalar),

@@ -1,0 +1,123 @@
+namespace TbBridge.Analysis.Tests;
+
+public sealed class SignalRulesTests
+{
+    [Theory]
+    [InlineData("loss", SignalRole.TrainLoss)]
+    [InlineData("train/loss", SignalRole.TrainLoss)]
+    [InlineData("Loss/train", SignalRole.TrainLoss)]
+    [InlineData("train_loss", SignalRole.TrainLoss)]
+    [InlineData("epoch_loss", SignalRole.TrainLoss)]
+    [InlineData("train_loss_step", SignalRole.TrainLoss)]
+    [InlineData("batch/CrossEntropyLoss", SignalRole.TrainLoss)]
+    [InlineData("train/mse", SignalRole.TrainLoss)]
+    [InlineData("val_loss", SignalRole.ValLoss)]
+    [InlineData("val/loss", SignalRole.ValLoss)]
+    [InlineData("Loss/val", SignalRole.ValLoss)]
+    [InlineData("Loss/validation", SignalRole.ValLoss)]
+    [InlineData("eval/loss", SignalRole.ValLoss)]
+    [InlineData("test_loss", SignalRole.ValLoss)]
+    [InlineData("epoch_val_loss", SignalRole.ValLoss)]
+    [InlineData("valid/nll", SignalRole.ValLoss)]
+    [InlineData("accuracy", SignalRole.TrainAccuracy)]
+    [InlineData("train/acc", SignalRole.TrainAccuracy)]
+    [InlineData("Accuracy/train", SignalRole.TrainAccuracy)]
+    [InlineData("val_acc", SignalRole.ValAccuracy)]
+    [InlineData("Accuracy/val", SignalRole.ValAccuracy)]
+    [InlineData("lr", SignalRole.LearningRate)]
+    [InlineData("train/lr", SignalRole.LearningRate)]
+    [InlineData("lr-Adam", SignalRole.LearningRate)]
+    [InlineData("LearningRate", SignalRole.LearningRate)]
+    [InlineData("learning_rate", SignalRole.LearningRate)]
+    [InlineData("grad_norm", SignalRole.GradNorm)]
+    [InlineData("GradNorm", SignalRole.GradNorm)]
+    [InlineData("grad_norm/total", SignalRole.GradNorm)]
+    [InlineData("train/gradient_norm", SignalRole.GradNorm)]
+    [InlineData("total_grad_norm", SignalRole.GradNorm)]
+    [InlineData("grad_2.0_norm_total", SignalRole.GradNorm)]
+    [InlineData("grad_norm/fc1.weight", SignalRole.ParamGradNorm)]
+    [InlineData("fc1.weight/grad_norm", SignalRole.ParamGradNorm)]
+    [InlineData("grad_2.0_norm/fc1.weight", SignalRole.ParamGradNorm)]
+    [InlineData("grads/fc1.weight/nan_count", SignalRole.NonFiniteCount)]
+    [InlineData("epoch", SignalRole.Ignored)]
+    [InlineData("loss_scale", SignalRole.Ignored)]
+    [InlineData("my_custom_metric", SignalRole.Unknown)]
+    public void Classify_Scalar(string tag, SignalRole role) =>
+        Assert.Equal(role, SignalRules.Default.Classify(tag, SignalKind.Scalar).Role);
+
+    [Theory]
+    [InlineData("grads/fc1.weight", SignalRole.GradHistogram, "fc1.weight")]
+    [InlineData("gradients/conv1.weight", SignalRole.GradHistogram, "conv1.weight")]
+    [InlineData("fc1.weight.grad", SignalRole.GradHistogram, "fc1.weight")]
+    [InlineData("fc1.weight_grad", SignalRole.GradHistogram, "fc1.weight")]
+    [InlineData("weights/fc1.weight", SignalRole.WeightHistogram, "fc1.weight")]
+    [InlineData("parameters/gru.weight_ih_l0", SignalRole.WeightHistogram, "gru.weight_ih_l0")]
+    [InlineData("fc1.weight", SignalRole.WeightHistogram, "fc1.weight")]
+    [InlineData("gru.weight_hh_l0", SignalRole.WeightHistogram, "gru.weight_hh_l0")]
+    [InlineData("dense/kernel_0", SignalRole.WeightHistogram, "dense/kernel_0")]
+    [InlineData("activations/layer1", SignalRole.ActivationHistogram, "layer1")]
+    [InlineData("act_conv2", SignalRole.ActivationHistogram, "conv2")]
+    [InlineData("val/predictions", SignalRole.Predictions, "val/predictions")]
+    [InlineData("preds", SignalRole.Predictions, "preds")]
+    public void Classify_Histogram(string tag, SignalRole role, string subject)
+    {
+        var c = SignalRules.Default.Classify(tag, SignalKind.Histogram);
+        Assert.Equal(role, c.Role);
+        Assert.Equal(subject, c.Subject);
+    }
+
+    [Fact]
+    public void LoadJson_RulesGoFirst_DefaultsKept()
+    {
+        var rules = SignalRules.LoadJson("""
+            { "rules": [ { "pattern": "^objective_main$", "role": "val_loss", "appliesTo": "scalar" },
+                         { "pattern": "^loss$", "role": "ignored" } ] }
+            """);
+        Assert.Equal(SignalRole.ValLoss, rules.Classify("objective_main", SignalKind.Scalar).Role);
+        Assert.Equal(SignalRole.Ignored, rules.Classify("loss", SignalKind.Scalar).Role);
+        Assert.Equal(SignalRole.TrainLoss, rules.Classify("train/loss", SignalKind.Scalar).Role);
+    }
+
+    [Fact]
+    public void LoadJson_ReplaceDefaults_OnlyGivenRules()
+    {
+        var rules = SignalRules.LoadJson("""{ "replaceDefaults": true, "rules": [ { "pattern": "^l$", "role": "TrainLoss" } ] }""");
+        Assert.Equal(SignalRole.TrainLoss, rules.Classify("l", SignalKind.Scalar).Role);
+        Assert.Equal(SignalRole.Unknown, rules.Classify("train/loss", SignalKind.Scalar).Role);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("""{ "rules": [ { "pattern": "x", "role": "no_such_role" } ] }""")]
+    [InlineData("""{ "rules": [ { "pattern": "(", "role": "train_loss" } ] }""")]
+    [InlineData("""{ "rules": [ { "role": "train_loss" } ] }""")]
+    public void LoadJson_Invalid_FormatException(string json) =>
+        Assert.Throws<FormatException>(() => SignalRules.LoadJson(json));
+
+    [Fact]
+    public void FromFile_ReadsTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "tbbridge-tests", Guid.NewGuid().ToString("N"), "signals.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            File.WriteAllText(path, """{ "rules": [ { "pattern": "^zz$", "role": "grad_norm" } ] }""");
+            Assert.Equal(SignalRole.GradNorm, SignalRules.FromFile(path).Classify("zz", SignalKind.Scalar).Role);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void RunAnalyzer_OverrideFile_MakesACustomLossWatched()
+    {
+        var options = new AnalysisOptions { SignalRules = SignalRules.LoadJson("""{ "rules": [ { "pattern": "^objective_main$", "role": "train_loss" } ] }""") };
+        var a = new RunAnalyzer("r", options);
+        a.ObserveScalar("objective_main", 0, 0, 1);
+        a.ObserveScalar("objective_main", 1, 1, double.NaN);
+        Assert.Equal(1, Assert.Single(a.Alerts).Step);
+    }
+}
