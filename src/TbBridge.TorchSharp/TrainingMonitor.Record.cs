@@ -1,0 +1,224 @@
+using TbBridge.TorchSharp.Internal;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TbBridge.TorchSharp;
+
+public sealed partial class TrainingMonitor
+{
+    /// <summary>
+    /// Queues every reduction of this step on the device, brings them over in one copy, then logs them.
+    /// The order in which parts are added is the order in which they are read back.
+    /// </summary>
+    private void Record(long step, bool scalars, bool histograms, Tensor? lossTensor, double? lossValue, ReadOnlySpan<(ActivationProbe Probe, Tensor Output)> activations)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var parts = new List<Tensor>();
+
+        var grads = new List<(string Name, Tensor Value, Tensor Grad)>(_parameters.Length);
+        foreach (var (name, value) in _parameters)
+        {
+            if (value.grad is { } grad)
+            {
+                grads.Add((name, value, grad));
+            }
+        }
+
+        bool logLossTensor = scalars && lossTensor is not null;
+        if (logLossTensor)
+        {
+            parts.Add(lossTensor!.detach().reshape(1));
+        }
+
+        bool logNorms = scalars && grads.Count > 0;
+        if (logNorms)
+        {
+            var squares = stack(grads.Select(g => g.Grad.square().sum(ScalarType.Float64)));
+            parts.Add(squares.sqrt());
+            parts.Add(squares.sum().sqrt().reshape(1));
+        }
+
+        bool logRatios = scalars && _options.UpdateRatios && _previous is not null;
+        if (logRatios)
+        {
+            parts.Add(stack(_parameters.Select((p, i) => linalg.vector_norm(p.Value - _previous![i]).to_type(ScalarType.Float64))));
+            parts.Add(stack(_previous!.Select(prev => linalg.vector_norm(prev).to_type(ScalarType.Float64))));
+        }
+
+        bool logActivations = histograms && activations.Length > 0;
+        if (logActivations)
+        {
+            foreach (var (probe, output) in activations)
+            {
+                parts.Add(ActivationHealth(probe.Kind, output));
+            }
+        }
+
+        int weightHistograms = histograms && _options.WeightHistograms ? _parameters.Length : 0;
+        int gradHistograms = histograms && _options.GradientHistograms ? grads.Count : 0;
+        for (int i = 0; i < weightHistograms; i++)
+        {
+            parts.Add(Pack(_parameters[i].Value));
+        }
+
+        for (int i = 0; i < gradHistograms; i++)
+        {
+            parts.Add(Pack(grads[i].Grad));
+        }
+
+        if (logActivations)
+        {
+            foreach (var (_, output) in activations)
+            {
+                parts.Add(Pack(output));
+            }
+        }
+
+        // The one device-to-host copy of the step.
+        double[] host = DeviceGather.ToHost(parts);
+        var read = new Reader(host);
+
+        if (scalars)
+        {
+            if (logLossTensor)
+            {
+                _writer.AddScalar(TrainingTags.Loss, read.Next(), step);
+            }
+            else if (lossValue is { } loss)
+            {
+                _writer.AddScalar(TrainingTags.Loss, loss, step);
+            }
+
+            LogLearningRates(step);
+        }
+
+        if (logNorms)
+        {
+            var norms = read.Take(grads.Count);
+            for (int i = 0; i < grads.Count; i++)
+            {
+                _writer.AddScalar(TrainingTags.GradNorm(grads[i].Name), norms[i], step);
+            }
+
+            _writer.AddScalar(TrainingTags.GradNormTotal, read.Next(), step);
+        }
+
+        if (logRatios)
+        {
+            var diffs = read.Take(_parameters.Length);
+            var previous = read.Take(_parameters.Length);
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                // A parameter that was all zeros has no ratio to speak of (0/0): leave it out.
+                if (previous[i] > 0)
+                {
+                    _writer.AddScalar(TrainingTags.UpdateRatio(_parameters[i].Name), diffs[i] / previous[i], step);
+                }
+            }
+        }
+
+        if (logActivations)
+        {
+            foreach (var (probe, _) in activations)
+            {
+                var health = read.Take(HealthLength(probe.Kind));
+                if (probe.Kind == ActivationKind.Rectifier)
+                {
+                    _writer.AddScalar(TrainingTags.ZeroFraction(probe.Name), health[0], step);
+                    _writer.AddScalar(TrainingTags.DeadFraction(probe.Name), health[1], step);
+                }
+                else
+                {
+                    _writer.AddScalar(TrainingTags.SaturatedFraction(probe.Name), health[0], step);
+                }
+            }
+        }
+
+        for (int i = 0; i < weightHistograms; i++)
+        {
+            _writer.AddHistogramRaw(TrainingTags.Weights(_parameters[i].Name), read.Histogram(), step);
+        }
+
+        for (int i = 0; i < gradHistograms; i++)
+        {
+            _writer.AddHistogramRaw(TrainingTags.Gradients(grads[i].Name), read.Histogram(), step);
+        }
+
+        if (logActivations)
+        {
+            foreach (var (probe, _) in activations)
+            {
+                _writer.AddHistogramRaw(TrainingTags.Activations(probe.Name), read.Histogram(), step);
+            }
+        }
+    }
+
+    private void LogLearningRates(long step)
+    {
+        if (_optimizer is null)
+        {
+            return;
+        }
+
+        var groups = _optimizer.ParamGroups.ToArray();
+        if (groups.Length == 1)
+        {
+            _writer.AddScalar(TrainingTags.LearningRate, groups[0].LearningRate, step);
+            return;
+        }
+
+        for (int i = 0; i < groups.Length; i++)
+        {
+            _writer.AddScalar(TrainingTags.LearningRateOfGroup(i), groups[i].LearningRate, step);
+        }
+    }
+
+    private static int HealthLength(ActivationKind kind) => kind == ActivationKind.Rectifier ? 2 : 1;
+
+    /// <summary>
+    /// Rectifiers: [share of outputs exactly zero, share of units zero for the whole batch] (a unit is one
+    /// position of the non-batch dimensions). Sigmoid and tanh: [share of outputs within the margin of a bound].
+    /// </summary>
+    private Tensor ActivationHealth(ActivationKind kind, Tensor output)
+    {
+        double count = Math.Max(1, output.numel());
+        double margin = _options.SaturationMargin;
+        switch (kind)
+        {
+            case ActivationKind.Rectifier:
+                var zero = output.eq(0);
+                var units = output.dim() >= 2 ? zero.reshape(output.shape[0], -1) : zero.reshape(-1, 1);
+                var dead = units.all(0, keepdim: false).sum(ScalarType.Float64) / Math.Max(1, units.shape[1]);
+                return stack([zero.sum(ScalarType.Float64) / count, dead]);
+            case ActivationKind.Sigmoid:
+                return (output.lt(margin).logical_or_(output.gt(1 - margin)).sum(ScalarType.Float64) / count).reshape(1);
+            default:
+                return (output.abs().gt(1 - margin).sum(ScalarType.Float64) / count).reshape(1);
+        }
+    }
+
+    private static Tensor Pack(Tensor values) => TensorHistogramKernel.Pack(values, LimitsCache.Default(values.device));
+
+    /// <summary>Walks the host copy in the order the parts were added.</summary>
+    private sealed class Reader(double[] host)
+    {
+        private int _position;
+
+        public double Next() => host[_position++];
+
+        public ReadOnlySpan<double> Take(int count)
+        {
+            var span = host.AsSpan(_position, count);
+            _position += count;
+            return span;
+        }
+
+        public HistogramData Histogram()
+        {
+            var limits = HistogramBuckets.DefaultLimits;
+            var result = TensorHistogramKernel.Unpack(Take(limits.Length + TensorHistogramKernel.StatCount), limits.Length);
+            return TensorHistogram.ToHistogramData(limits, result);
+        }
+    }
+}
