@@ -1,0 +1,118 @@
+using TbBridge.Analysis;
+using TbBridge.TorchSharp.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TbBridge.TorchSharp.Tests;
+
+/// <summary>Real TorchSharp training runs of a few dozen steps, watched by the analysis engine in-process.</summary>
+public sealed class TrainingWatchdogTests
+{
+    private static readonly TrainingMonitorOptions s_monitor = new() { HistogramInterval = 5 };
+
+    [TorchFact]
+    public async Task HealthyRun_RaisesNoWarning()
+    {
+        var (alerts, raised, loss) = await TrainAsync(seed: 10, steps: 60, learningRate: 0.1);
+
+        Assert.True(loss < 0.9, $"the healthy run should learn (last loss {loss})");
+        Assert.DoesNotContain(alerts, a => a.Severity >= AlertSeverity.Warning);
+        Assert.Equal(alerts.Count, raised);
+    }
+
+    [TorchFact]
+    public async Task NanBatch_CaughtAsCriticalNanInf_AtTheStepItHappened()
+    {
+        var (alerts, raised, _) = await TrainAsync(seed: 11, steps: 40, learningRate: 0.1,
+            corrupt: (step, inputs) => step == 25 ? inputs.index_put_(float.NaN, TensorIndex.Single(3)) : inputs);
+
+        var nan = Assert.Single(alerts, a => a.Kind == AlertKind.NanInf);
+        Assert.Equal(AlertSeverity.Critical, nan.Severity);
+        Assert.Equal(25, nan.Step);
+        Assert.Equal(alerts.Count, raised);
+    }
+
+    [TorchFact]
+    public async Task ExplodingInit_CaughtAsExplodingGradients()
+    {
+        var (alerts, _, _) = await TrainAsync(seed: 12, steps: 30, learningRate: 1e-6, prepare: net =>
+        {
+            using var noGrad = no_grad();
+            // Every weight 300x its default init: logits are huge and the gradient norm starts near 4e4.
+            foreach (var p in net.Model.parameters())
+            {
+                p.mul_(300);
+            }
+        });
+
+        Assert.Contains(alerts, a => a.Kind == AlertKind.ExplodingGradients && a.Severity >= AlertSeverity.Warning);
+    }
+
+    [TorchFact]
+    public async Task DeadRelu_CaughtOnTheDeadLayer()
+    {
+        var (alerts, _, _) = await TrainAsync(seed: 13, steps: 40, learningRate: 0.1, prepare: net =>
+        {
+            using var noGrad = no_grad();
+            net.Fc1.bias!.fill_(-100);
+        });
+
+        var dead = Assert.Single(alerts, a => a.Kind == AlertKind.DeadRelu);
+        Assert.Equal("relu1", dead.Subject);
+        Assert.Equal(TrainingTags.Activations("relu1"), dead.Tag);
+    }
+
+    [TorchFact]
+    public async Task StopOnCritical_NanLoss_StepThrowsTrainingStoppedException()
+    {
+        using var folder = new TempFolder();
+        using var net = new TinyClassifier(seed: 14);
+        var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = true });
+        long stoppedAt = -1;
+        TrainingStoppedException? stopped = null;
+        await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [watchdog], WriteEventFiles = false }))
+        using (var monitor = new TrainingMonitor(writer, net.Model, options: new TrainingMonitorOptions { HistogramInterval = 0, Watchdog = watchdog }))
+        {
+            stopped = Assert.Throws<TrainingStoppedException>(() =>
+            {
+                for (long step = 0; step < 40; step++)
+                {
+                    stoppedAt = step;
+                    monitor.Step(step, step >= 10 ? double.NaN : 1.0 / (step + 1));
+                    if (step == 39)
+                    {
+                        // The writer feeds the watchdog from its background loop: once flushed, it has seen everything.
+                        writer.Flush();
+                        watchdog.ThrowIfStopRequested();
+                    }
+                }
+            });
+        }
+
+        Assert.Equal(AlertKind.NanInf, stopped.Alert.Kind);
+        Assert.Equal(10, stopped.Alert.Step);
+        Assert.True(stoppedAt >= 10);
+        Assert.Contains("nan_inf", stopped.Message, StringComparison.Ordinal);
+        Assert.Same(stopped.Alert, watchdog.StopAlert);
+    }
+
+    private static async Task<(IReadOnlyList<Alert> Alerts, int Raised, double LastLoss)> TrainAsync(
+        int seed, int steps, double learningRate, Func<long, Tensor, Tensor>? corrupt = null, Action<TinyClassifier>? prepare = null)
+    {
+        using var folder = new TempFolder();
+        using var net = new TinyClassifier(seed);
+        prepare?.Invoke(net);
+        var watchdog = new TrainingWatchdog();
+        int raised = 0;
+        watchdog.AlertRaised += _ => Interlocked.Increment(ref raised);
+        double loss;
+        await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [watchdog] }))
+        {
+            using var monitor = new TrainingMonitor(writer, net.Model, options: s_monitor);
+            loss = net.Train(monitor, steps, learningRate, corrupt);
+        }
+
+        // Disposing the writer drained it into the watchdog and ran the end-of-run checks.
+        return (watchdog.Alerts, raised, loss);
+    }
+}
