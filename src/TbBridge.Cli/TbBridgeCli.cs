@@ -12,6 +12,7 @@ internal static class TbBridgeCli
         var root = new RootCommand("TbBridge: TensorBoard logs, training-problem detection and the TbBridge service.")
         {
             InspectCommand.Create(context),
+            AnalyzeCommand.Create(context),
             HealthCommand.Create(context),
         };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using TbBridge.Analysis.Tests.Support;
+using TbBridge.Cli.Commands;
 using TbBridge.Events;
 using Xunit.Abstractions;
 
@@ -52,7 +53,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
             var errors = new List<EventReadError>();
             foreach (var evt in RunReader.ReadRun(run, errors))
             {
-                EventReplay.Feed(analyzer, Transform(evt, variant));
+                AnalyzeReplay.Feed(analyzer, Transform(evt, variant));
             }
 
             analyzer.Complete();
