@@ -4,6 +4,11 @@ namespace TbBridge;
 
 public sealed partial class SummaryWriter
 {
+    // After a round that found points, the loop waits this long before looking again, so a fast
+    // producer fills batches instead of waking the loop for every point (each wake costs the caller
+    // a thread-pool hand-off). Flush markers skip the pause.
+    private static readonly TimeSpan BatchingPause = TimeSpan.FromMilliseconds(1);
+
     private readonly List<Exception> _errorsSinceFlush = [];
     private long _droppedWritten;
 
@@ -18,6 +23,7 @@ public sealed partial class SummaryWriter
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                bool flushed = false;
                 while (reader.TryRead(out var point))
                 {
                     if (point.Kind != SummaryPoint.FlushMarkerKind)
@@ -53,6 +59,7 @@ public sealed partial class SummaryWriter
 
                     await FlushSinksAsync().ConfigureAwait(false);
                     dirty = false;
+                    flushed = true;
                     CompleteFlush(request);
                 }
 
@@ -60,6 +67,11 @@ public sealed partial class SummaryWriter
                 {
                     await WriteBatchAsync(batch).ConfigureAwait(false);
                     dirty = true;
+                }
+
+                if (!flushed && Volatile.Read(ref _disposed) == 0)
+                {
+                    await Task.Delay(BatchingPause).ConfigureAwait(false);
                 }
             }
 
