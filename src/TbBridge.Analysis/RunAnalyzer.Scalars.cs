@@ -16,7 +16,8 @@ public sealed partial class RunAnalyzer
     {
         ArgumentNullException.ThrowIfNull(tag);
         Touch(step, wallTime);
-        var c = Classify(tag, SignalKind.Scalar);
+        var s = GetSeries(tag);
+        var c = s.Signal;
         switch (c.Role)
         {
             case SignalRole.Ignored:
@@ -46,7 +47,6 @@ public sealed partial class RunAnalyzer
         }
 
         ResolvePendingValidationNan(c.Role, step);
-        var s = GetSeries(tag, c);
         if (AfterBreakdown(step))
         {
             s.Add(step, wallTime, value);
@@ -83,10 +83,12 @@ public sealed partial class RunAnalyzer
         }
     }
 
-    private ScalarSeries GetSeries(string tag, SignalClassification c)
+    /// <summary>The tag's state, classified on first sight (one dictionary lookup per point).</summary>
+    private ScalarSeries GetSeries(string tag)
     {
         if (!_series.TryGetValue(tag, out var s))
         {
+            var c = Classify(tag, SignalKind.Scalar);
             s = new ScalarSeries(tag, c);
             _series.Add(tag, s);
             if (c.Role == SignalRole.TrainLoss)

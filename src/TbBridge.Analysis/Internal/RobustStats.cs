@@ -15,8 +15,65 @@ internal static class RobustStats
             return double.NaN;
         }
 
-        values.Sort();
-        return (n & 1) == 1 ? values[n / 2] : 0.5 * (values[(n / 2) - 1] + values[n / 2]);
+        var upper = Select(values, n / 2);
+        if ((n & 1) == 1)
+        {
+            return upper;
+        }
+
+        // After selection everything left of n/2 is <= values[n/2]: the lower middle is their maximum.
+        var lower = values[0];
+        for (var i = 1; i < n / 2; i++)
+        {
+            lower = Math.Max(lower, values[i]);
+        }
+
+        return 0.5 * (lower + upper);
+    }
+
+    /// <summary>The k-th smallest value (Hoare's quickselect, middle pivot: deterministic, linear on average); partially reorders.</summary>
+    public static double Select(Span<double> values, int k)
+    {
+        int lo = 0, hi = values.Length - 1;
+        while (lo < hi)
+        {
+            var pivot = values[lo + ((hi - lo) / 2)];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                hi = j;
+            }
+            else if (k >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return values[k];
+            }
+        }
+
+        return values[k];
     }
 
     /// <summary>Median absolute deviation of log(values) around log(median); values must be positive. Reorders <paramref name="values"/>.</summary>

@@ -7,6 +7,9 @@ namespace TbBridge.Analysis.Internal;
 internal sealed class ScalarSeries
 {
     public const int Capacity = 64;
+
+    /// <summary>Once the ring is full, the median and level are refreshed every this many points (bounded lag, amortised cost).</summary>
+    public const int RefreshEvery = 8;
     private const int Mask = Capacity - 1;
 
     private readonly double[] _ring = new double[Capacity];
@@ -15,6 +18,8 @@ internal sealed class ScalarSeries
     private readonly double[] _first = new double[7];
     private readonly int _firstCount;
     private int _sinceRefresh;
+    private double _logSigma = double.NaN;
+    private bool _logSigmaStale;
 
     public ScalarSeries(string tag, SignalClassification signal)
     {
@@ -47,11 +52,30 @@ internal sealed class ScalarSeries
     /// <summary>Consecutive strict increases ending at the last value.</summary>
     public int Rising { get; private set; }
 
-    /// <summary>Median of the ring (refreshed every point while young, then every 8 points).</summary>
+    /// <summary>Median of the ring (refreshed every point while young, then every <see cref="RefreshEvery"/> points).</summary>
     public double Median { get; private set; } = double.NaN;
 
-    /// <summary>MAD of log values around the median, as a sigma estimate.</summary>
-    public double LogSigma { get; private set; } = double.NaN;
+    /// <summary>MAD of log values around the median, as a sigma estimate (computed on demand: only spike candidates need it).</summary>
+    public double LogSigma
+    {
+        get
+        {
+            if (_logSigmaStale)
+            {
+                var n = (int)Math.Min(Count, Capacity);
+                var span = _scratch.AsSpan(0, n);
+                for (var i = 0; i < n; i++)
+                {
+                    span[i] = _ring[(int)((Count - 1 - i) & Mask)];
+                }
+
+                _logSigma = RobustStats.LogMadInPlace(span, Median) * RobustStats.MadToSigma;
+                _logSigmaStale = false;
+            }
+
+            return _logSigma;
+        }
+    }
 
     /// <summary>Smoothed level: median of the last clamp(Count/4, 3, 32) values.</summary>
     public double Level { get; private set; } = double.NaN;
@@ -131,7 +155,7 @@ internal sealed class ScalarSeries
         LastWallTime = wallTime;
 
         Refreshed = false;
-        if (Count < Capacity || ++_sinceRefresh >= 8)
+        if (Count < Capacity || ++_sinceRefresh >= RefreshEvery)
         {
             _sinceRefresh = 0;
             Refresh();
@@ -163,7 +187,7 @@ internal sealed class ScalarSeries
         }
 
         Median = RobustStats.MedianInPlace(span);
-        LogSigma = RobustStats.LogMadInPlace(span, Median) * RobustStats.MadToSigma;
+        _logSigmaStale = true;
         Refreshed = true;
     }
 }
