@@ -1,0 +1,140 @@
+using TbBridge;
+using TbBridge.Analysis;
+using TbBridge.Remote;
+using TbBridge.TorchSharp;
+using TorchSharp;
+using Sequential = TorchSharp.Modules.Sequential;
+using static TorchSharp.torch;
+
+namespace TorchSharpTraining;
+
+/// <summary>Trains one run: the model, the data, the fault, the monitor and the watchdog.</summary>
+internal sealed class Trainer(SampleOptions options, TextWriter output)
+{
+    private const int BatchSize = 64;
+    private const int ValidationInterval = 10;
+    private readonly string? _fault = options.Fault?.Name;
+
+    /// <summary>Trains, then returns every alert the watchdog raised (end-of-run checks included).</summary>
+    public async Task<IReadOnlyList<Alert>> RunAsync()
+    {
+        using var data = new SyntheticData(options.Seed, _fault == "overfit" ? 64 : 4096);
+        manual_seed(options.Seed + 1);
+        using var model = _fault switch
+        {
+            "vanishing-sigmoid" => Models.DeepSigmoid(),
+            "heavy-dropout" => Models.Mlp(dropout: 0.97),
+            "overfit" => Models.Mlp(hidden: 512),
+            _ => Models.Mlp(),
+        };
+        Prepare(model);
+        using var optimizer = _fault switch
+        {
+            "lr-too-high" => optim.SGD(model.parameters(), 20, momentum: 0.9),
+            "heavy-dropout" => optim.SGD(model.parameters(), 0.01),
+            _ => optim.SGD(model.parameters(), 0.05, momentum: 0.9),
+        };
+
+        var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = options.StopOnCritical, RunName = options.Fault?.Name ?? "healthy" });
+        watchdog.AlertRaised += a => output.WriteLine($"[watchdog] step {a.Step}: {a.Kind} ({a.Severity.ToWireString()}) {a.Message}");
+        var sinks = new List<ISummarySink> { watchdog };
+        if (options.Remote is { } server)
+        {
+            sinks.Add(RemoteSink.Create(new RemoteSinkOptions { Server = server, Project = "torchsharp-sample", Run = options.Fault?.Name ?? "healthy" }));
+        }
+
+        var writer = new SummaryWriter(options.LogDir, new SummaryWriterOptions { Sinks = sinks });
+        try
+        {
+            using var monitor = new TrainingMonitor(writer, model, optimizer, new TrainingMonitorOptions { HistogramInterval = 10, Watchdog = watchdog });
+            double accuracy = double.NaN;
+            for (long step = 0; step < options.Steps; step++)
+            {
+                TrainStep(step, model, optimizer, monitor, data);
+                if (step % ValidationInterval == 0)
+                {
+                    accuracy = Validate(step, model, data, writer);
+                }
+            }
+
+            output.WriteLine($"trained {options.Steps} steps (validation accuracy {accuracy:P1}); event files in {writer.LogDir}");
+        }
+        catch (TrainingStoppedException stopped)
+        {
+            output.WriteLine(stopped.Message);
+        }
+        finally
+        {
+            // Drains the queue into the watchdog and runs its end-of-run checks.
+            await writer.DisposeAsync();
+        }
+
+        return watchdog.Alerts;
+    }
+
+    private void Prepare(Sequential model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (_fault == "dead-relu" && name == "fc1.bias")
+            {
+                p.fill_(-100);
+            }
+            else if (_fault == "exploding-init")
+            {
+                p.mul_(300);
+            }
+        }
+    }
+
+    private void TrainStep(long step, Sequential model, optim.Optimizer optimizer, TrainingMonitor monitor, SyntheticData data)
+    {
+        using var scope = NewDisposeScope();
+        model.train();
+        var (inputs, labels) = data.Batch(step, BatchSize);
+        bool spike = _fault == "loss-spike" && step == 200;
+        switch (_fault)
+        {
+            case "unnormalized-inputs":
+                inputs = (inputs * 1000) + 500;
+                break;
+            case "nan-batch" when step == 150:
+                inputs = inputs.clone();
+                inputs[5, 3] = tensor(float.NaN);
+                break;
+            case "loss-spike" when spike:
+                inputs = inputs * 30;
+                labels = labels.index_select(0, randperm(labels.shape[0]));
+                break;
+            default:
+                break;
+        }
+
+        optimizer.zero_grad();
+        var logits = model.call(inputs);
+        var loss = _fault == "log-zero-loss" && step >= 150
+            ? -nn.functional.softmax(logits * 1000, 1).gather(1, labels.unsqueeze(1)).log().mean()
+            : nn.functional.cross_entropy(logits, labels);
+        loss.backward();
+        if (!spike)
+        {
+            optimizer.step();
+        }
+
+        monitor.Step(step, loss);
+    }
+
+    private static double Validate(long step, Sequential model, SyntheticData data, SummaryWriter writer)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.eval();
+        var logits = model.call(data.ValidationInputs);
+        writer.AddScalar("val/loss", nn.functional.cross_entropy(logits, data.ValidationLabels).item<float>(), step);
+        double accuracy = logits.argmax(1).eq(data.ValidationLabels).to_type(ScalarType.Float32).mean().item<float>();
+        writer.AddScalar("val/accuracy", accuracy, step);
+        model.train();
+        return accuracy;
+    }
+}
