@@ -20,7 +20,7 @@ public class HistogramBenchmarks
     private float[] _values = [];
     private Tensor _tensor = null!;
     private SummaryWriter _tbbridge = null!;
-    private TorchSharp.Modules.SummaryWriter _torchSharp = null!;
+    private global::TorchSharp.Modules.SummaryWriter _torchSharp = null!;
     private string _torchSharpFile = "";
     private int _step;
 

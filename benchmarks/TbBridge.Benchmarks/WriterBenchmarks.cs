@@ -21,7 +21,7 @@ public class WriterBenchmarks
 
     private string _root = "";
     private SummaryWriter _tbbridge = null!;
-    private TorchSharp.Modules.SummaryWriter _torchSharp = null!;
+    private global::TorchSharp.Modules.SummaryWriter _torchSharp = null!;
     private string _torchSharpFile = "";
     private long _step;
 
