@@ -40,7 +40,7 @@ public sealed record AnalysisOptions
     public int OscillationWindow { get; init; } = 20;
 
     /// <summary>Plateau: the loss level stays within this fraction of its starting level...</summary>
-    public double PlateauTolerance { get; init; } = 0.05;
+    public double PlateauTolerance { get; init; } = 0.03;
 
     /// <summary>...for at least this many points of a per-step tag (streaming)...</summary>
     public int PlateauMinPoints { get; init; } = 200;

@@ -94,17 +94,29 @@ public sealed partial class RunAnalyzer
         ParamNorm? hi = null;
         double loV = double.PositiveInfinity, hiV = 0;
         var eligible = 0;
+        ParamNorm? zero = null;
+        var zeros = 0;
+        var anyNonZero = false;
         foreach (var p in _paramNorms.Values)
         {
-            if (!p.Eligible || p.Count < 3)
+            if (p.Count < 3)
             {
                 continue;
             }
 
             var m = p.Median();
+            anyNonZero |= m > 0;
+            if (!p.Eligible)
+            {
+                continue;
+            }
+
             if (!(m > 0))
             {
-                continue; // exact zeros: dead units or unused parameters, not a gradient that shrank
+                // Exact zeros are not a gradient that shrank: no signal flows back through the layer's units at all.
+                zeros++;
+                zero ??= p;
+                continue;
             }
 
             eligible++;
@@ -117,6 +129,13 @@ public sealed partial class RunAnalyzer
             {
                 (hi, hiV) = (p, m);
             }
+        }
+
+        if (zero is not null && anyNonZero && LossStalled() && !HasLearned())
+        {
+            Raise(AlertKind.DeadRelu, AlertSeverity.Warning, "zero-gradients", step, wallTime, zero.Tag,
+                $"the gradients of {zeros} weight tensor(s), {zero.Subject} first, are exactly zero while the loss is not improving: their units never activate (dead ReLUs)",
+                Evidence(("zero_gradient_tensors", zeros), ("nonzero_gradient_tensors", eligible)), [zero.Tag]);
         }
 
         if (eligible < 3 || lo is null || hi is null || loV / hiV >= _options.VanishingRatio || !LossStalled())

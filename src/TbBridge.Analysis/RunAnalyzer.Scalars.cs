@@ -162,7 +162,7 @@ public sealed partial class RunAnalyzer
     {
         var o = _options;
         CheckExplodingAbsolute(s.Tag, step, wallTime, x);
-        CheckFastGrowth(s, step, wallTime, x, o.ExplodingGrowthFactor, AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", o.MinHistory);
+        CheckFastGrowth(s, step, wallTime, x, o.ExplodingGrowthFactor, AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", minHistory: 1);
         CheckFastGrowth(s, step, wallTime, x, o.DivergenceFactor, AlertKind.Divergence, AlertSeverity.Critical, "training", o.MinHistory);
         if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median)
         {

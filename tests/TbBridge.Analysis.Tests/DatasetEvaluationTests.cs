@@ -25,6 +25,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
     [Theory]
     [InlineData(Variant.Renamed)]
     [InlineData(Variant.EveryFifthStep)]
+    [InlineData(Variant.NoActivationHistograms)]
     public void PyTorchRuns_AsLoggedDifferently_StillMatchLabels(Variant variant) => Evaluate(variant);
 
     public enum Variant
@@ -32,6 +33,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
         Original,
         Renamed,
         EveryFifthStep,
+        NoActivationHistograms,
     }
 
     private void Evaluate(Variant variant)
@@ -100,6 +102,9 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
             case Variant.EveryFifthStep:
                 return evt.Step % 5 == 0 ? evt : new DecodedEvent(evt.WallTime, evt.Step, evt.FileVersion,
                     [.. evt.Values.Where(v => v.Kind != ValueKind.Scalar || v.Tag.StartsWith("val/", StringComparison.Ordinal))]);
+            case Variant.NoActivationHistograms:
+                return new DecodedEvent(evt.WallTime, evt.Step, evt.FileVersion,
+                    [.. evt.Values.Where(v => !v.Tag.StartsWith("activations/", StringComparison.Ordinal))]);
             default:
                 return evt;
         }

@@ -50,6 +50,7 @@ internal static class DefaultSignalRules
         new(@"^(?:activations?|acts?)/(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^act_(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?)[/_.\-](?:activations?|acts?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
+        new($@"^(?<subject>(?:.*{B})?relu\d*(?:{E}.*)?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^(?:weights?|params?|parameters?)/(?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?[/_.](?:weight|weights|bias|kernel|w|b|gamma|beta|embedding|embeddings|weight_ih_l\d+|weight_hh_l\d+|bias_ih_l\d+|bias_hh_l\d+|recurrent_kernel)(?:_\d+)?(?::\d+)?)$", SignalRole.WeightHistogram, SignalKind.Histogram),
     ];

@@ -55,6 +55,19 @@ public sealed class DivergenceAndGradientTests
     }
 
     [Fact]
+    public void ObserveScalar_GradNormGrowsFromTheFirstStepsBelowTheCeiling_Exploding()
+    {
+        var a = new RunAnalyzer("r");
+        double[] norms = [0.5, 4, 60, 900, 8000, double.NaN];
+        for (var s = 0; s < norms.Length; s++)
+        {
+            a.ObserveScalar("GradNorm", s, s, norms[s]);
+        }
+
+        Assert.Equal(4, a.AssertSingle(AlertKind.ExplodingGradients).Step);
+    }
+
+    [Fact]
     public void ObserveScalar_RepeatedGradNormSpikes_Exploding()
     {
         var a = new HealthyRun { Seed = 9, GradNorm = (s, g) => s is 300 or 330 or 360 ? g * 50 : g }.Feed(new RunAnalyzer("r"));

@@ -14,6 +14,23 @@ public sealed class HistogramRuleTests
     }
 
     [Fact]
+    public void ObserveScalar_WeightGradientsExactlyZeroAndLossFlat_DeadReluWithoutActivations()
+    {
+        var a = new HealthyRun { Seed = 25, Tau = 1e12, LayerGradRms = (i, _) => i < 3 ? 0 : 1e-3 }.Feed(new RunAnalyzer("r"));
+        var alert = a.AssertSingle(AlertKind.DeadRelu);
+        Assert.Equal("zero-gradients", alert.Subject);
+        Assert.Equal(3, alert.Evidence["zero_gradient_tensors"]);
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.VanishingGradients);
+    }
+
+    [Fact]
+    public void ObserveScalar_UnusedLayerWithZeroGradientsWhileLearning_NotDeadRelu()
+    {
+        var a = new HealthyRun { Seed = 25, LayerGradRms = (i, _) => i == 0 ? 0 : 1e-3 }.Feed(new RunAnalyzer("r"));
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.DeadRelu);
+    }
+
+    [Fact]
     public void ObserveHistogram_MostlyZeroButNetworkLearns_NotDeadRelu()
     {
         var a = new HealthyRun { Seed = 21, ZeroFraction = (_, _) => 0.97 }.Feed(new RunAnalyzer("r"));
