@@ -40,6 +40,25 @@ public class SummaryWriterTests
     }
 
     [Fact]
+    public async Task AddScalar_WithTheSystemClock_StampsTheCurrentTimeToTheMillisecondTick()
+    {
+        var sink = new RecordingSink();
+        double before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        await using (var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink] }))
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                writer.AddScalar("x", i, i);
+            }
+        }
+
+        double after = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1) / 1000.0;
+        var walls = sink.Points.Select(p => p.WallTime).ToList();
+        Assert.All(walls, w => Assert.InRange(w, before, after));
+        Assert.Equal(walls.Order(), walls); // never goes back
+    }
+
+    [Fact]
     public void AddScalar_NaNAndInfinities_AreWrittenAsIs()
     {
         using var temp = new TempFolder();
