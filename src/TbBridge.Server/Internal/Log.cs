@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Error, "Group commit failed; the streams involved end and resume from their last durable sequence")]
     public static partial void CommitFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(12, LogLevel.Debug, "Group commit: {Cycles} cycles, {Streams:F1} streams per cycle, fsync {SyncMs:F2} ms, state save {SaveMs:F2} ms on average")]
+    public static partial void CommitStats(ILogger logger, long cycles, double streams, double syncMs, double saveMs);
+
     [LoggerMessage(11, LogLevel.Error, "Could not flush stream {StreamId}")]
     public static partial void SessionCommitFailed(ILogger logger, string streamId, Exception exception);
 

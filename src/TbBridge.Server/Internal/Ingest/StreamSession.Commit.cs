@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>The group committer's side of a session: prepare under the lock, fsync outside it, then ack.</summary>
@@ -22,8 +24,8 @@ internal sealed partial class StreamSession
         }
     }
 
-    /// <summary>fsync through a second handle, so appends go on while the disk works.</summary>
-    public void SyncToDisk() => RandomAccess.FlushToDisk(_syncHandle);
+    /// <summary>A second handle on the event file, for fsync while appends go on through the writer.</summary>
+    public SafeFileHandle SyncHandle => _syncHandle;
 
     /// <summary>The commit is durable (file and resume state): ack it.</summary>
     public void CompleteCommit(ulong sequence)
