@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace TbBridge.LoadTest;
+
+/// <summary>Command line: <c>--workers 64 --seconds 60 --batch 4096 --window 4 --server URL --data-dir DIR --no-verify</c>.</summary>
+internal sealed record LoadTestOptions
+{
+    public int Workers { get; init; } = 64;
+
+    public int Seconds { get; init; } = 60;
+
+    /// <summary>Scalar points per batch.</summary>
+    public int BatchPoints { get; init; } = 4096;
+
+    /// <summary>Batches a worker may have unacknowledged at once.</summary>
+    public int Window { get; init; } = 4;
+
+    /// <summary>Tags per worker (a few are loss-like, so the analysis has work to do).</summary>
+    public int Tags { get; init; } = 16;
+
+    /// <summary>A running service to load; null starts one (a separate process) on a free loopback port.</summary>
+    public string? Server { get; init; }
+
+    public string? DataDirectory { get; init; }
+
+    public bool Verify { get; init; } = true;
+
+    /// <summary>Seconds between NaN probes.</summary>
+    public double ProbeInterval { get; init; } = 0.5;
+
+    public static LoadTestOptions Parse(string[] args)
+    {
+        var options = new LoadTestOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => args[++i];
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--workers" => options with { Workers = NextInt() },
+                "--seconds" => options with { Seconds = NextInt() },
+                "--batch" => options with { BatchPoints = NextInt() },
+                "--window" => options with { Window = NextInt() },
+                "--tags" => options with { Tags = NextInt() },
+                "--server" => options with { Server = Next() },
+                "--data-dir" => options with { DataDirectory = Next() },
+                "--probe-interval" => options with { ProbeInterval = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--no-verify" => options with { Verify = false },
+                _ => throw new ArgumentException($"Unknown option {args[i]}."),
+            };
+        }
+
+        return options;
+    }
+}

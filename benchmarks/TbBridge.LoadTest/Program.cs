@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using TbBridge.Events;
+using TbBridge.LoadTest;
+
+// dotnet run -c Release --project benchmarks/TbBridge.LoadTest -- --workers 64 --seconds 60
+var options = LoadTestOptions.Parse(args);
+string dataDirectory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "tbbridge-load-" + Guid.NewGuid().ToString("N")[..8]);
+Process? server = null;
+string address = options.Server ?? StartServer(dataDirectory, out server);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TbBridge load test: {options.Workers} workers x {options.BatchPoints} points/batch, window {options.Window}, {options.Tags} tags, {options.Seconds} s, server {address}, data {dataDirectory}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}"));
+
+try
+{
+    using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        MaxSendMessageSize = null,
+    });
+    await WaitHealthyAsync(channel);
+
+    using var stop = new CancellationTokenSource();
+    // Every worker is its own process in real life, with its own connection: so here too.
+    var channels = Enumerable.Range(0, options.Workers + 1).Select(_ => GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null })).ToArray();
+    var workers = Enumerable.Range(0, options.Workers).Select(i => new Worker(channels[i], options, i)).ToArray();
+    var probe = new NanProbe(channels[^1], TimeSpan.FromSeconds(options.ProbeInterval));
+    var cpuBefore = server?.TotalProcessorTime ?? TimeSpan.Zero;
+    var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    var running = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
+    var probing = Task.Run(() => probe.RunAsync(stop.Token));
+
+    long warmAcked = 0;
+    double warmAt = 0;
+    for (int s = 1; s <= options.Seconds; s++)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(s) - clock.Elapsed);
+        long acked = workers.Sum(w => w.AckedPoints);
+        if (s == 5)
+        {
+            (warmAcked, warmAt) = (acked, clock.Elapsed.TotalSeconds);
+        }
+
+        if (s % 5 == 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  t={s,3}s acked {acked,14:N0} points ({acked / clock.Elapsed.TotalSeconds,12:N0}/s)"));
+        }
+    }
+
+    long ackedAtEnd = workers.Sum(w => w.AckedPoints);
+    double endAt = clock.Elapsed.TotalSeconds;
+    await stop.CancelAsync();
+    await Task.WhenAll(running);
+    await probing;
+    var cpu = (server?.TotalProcessorTime ?? TimeSpan.Zero) - cpuBefore;
+    foreach (var c in channels)
+    {
+        c.Dispose();
+    }
+
+    var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore;
+
+    long sent = workers.Sum(w => w.SentPoints);
+    long acked2 = workers.Sum(w => w.AckedPoints);
+    var ackLatencies = workers.SelectMany(w => w.AckLatenciesMs).Order().ToArray();
+    var nanLatencies = probe.LatenciesMs.Order().ToArray();
+    Console.WriteLine();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sustained (t=5..{options.Seconds}s): {(ackedAtEnd - warmAcked) / (endAt - warmAt):N0} scalar points/s acked durable; whole run {ackedAtEnd / endAt:N0}/s"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Points sent {sent:N0}, acked {acked2:N0} ({(sent == acked2 ? "all acked" : "NOT ALL ACKED")})"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ack latency (write to durable ack, {ackLatencies.Length:N0} batches): p50 {Percentile(ackLatencies, 50):F1} ms, p99 {Percentile(ackLatencies, 99):F1} ms, max {ackLatencies.LastOrDefault():F1} ms"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"NaN to alert on Watch ({nanLatencies.Length} of {probe.Sent} probes): p50 {Percentile(nanLatencies, 50):F1} ms, p99 {Percentile(nanLatencies, 99):F1} ms, max {nanLatencies.LastOrDefault():F1} ms"));
+    if (server is not null)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Server CPU: {cpu.TotalSeconds:F1} s over {endAt:F1} s ({cpu.TotalSeconds / endAt * 100:F0} % of one core); load generator CPU {clientCpu.TotalSeconds / endAt * 100:F0} %"));
+    }
+
+    if (options.Verify)
+    {
+        var read = Stopwatch.StartNew();
+        long onDisk = 0;
+        var steps = new HashSet<(string, long)>();
+        foreach (var run in LogDirectory.DiscoverRuns(Path.Combine(dataDirectory, "loadtest")).Where(r => r.Name == "load"))
+        {
+            var errors = new List<EventReadError>();
+            foreach (var e in RunReader.ReadRun(run, errors))
+            {
+                foreach (var v in e.Values)
+                {
+                    if (v.Kind == ValueKind.Scalar)
+                    {
+                        onDisk++;
+                    }
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                Console.WriteLine($"READ ERRORS: {errors.Count}, first: {errors[0]}");
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Read back: {onDisk:N0} scalar points in the event files ({(onDisk == acked2 ? "= acked: nothing lost, nothing twice" : "MISMATCH")}), read in {read.Elapsed.TotalSeconds:F1} s"));
+    }
+}
+finally
+{
+    if (server is not null)
+    {
+        server.Kill(entireProcessTree: true);
+        server.WaitForExit();
+    }
+
+    if (options.DataDirectory is null)
+    {
+        Directory.Delete(dataDirectory, recursive: true);
+    }
+}
+
+static double Percentile(double[] sorted, double p) =>
+    sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
+
+static string StartServer(string dataDirectory, out Process process)
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+    listener.Stop();
+    string address = $"http://127.0.0.1:{port}";
+    var start = new ProcessStartInfo("dotnet")
+    {
+        ArgumentList = { Path.Combine(AppContext.BaseDirectory, "TbBridge.Server.dll"), "--urls", address, "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:TbBridge.Server.Internal.Ingest=Debug" },
+        UseShellExecute = false,
+    };
+    process = Process.Start(start)!;
+    return address;
+}
+
+static async Task WaitHealthyAsync(GrpcChannel channel)
+{
+    var health = new Grpc.Health.V1.Health.HealthClient(channel);
+    for (int i = 0; ; i++)
+    {
+        try
+        {
+            await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+            return;
+        }
+        catch (Grpc.Core.RpcException) when (i < 300)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
