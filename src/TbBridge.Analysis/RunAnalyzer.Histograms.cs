@@ -253,7 +253,7 @@ public sealed partial class RunAnalyzer
     private bool HasLearned()
     {
         var s = _valLosses.Count > 0 ? _valLosses[0] : PrimaryLoss();
-        return s is not null && s.Initial > 0 && s.BestLevel <= (1 - _options.LearnedFraction) * s.Initial;
+        return s is not null && s.StartLevel > 0 && s.BestLevel <= (1 - _options.LearnedFraction) * s.StartLevel;
     }
 
     private static double Finite(double v) => double.IsFinite(v) ? v : 0;

@@ -129,7 +129,10 @@ public sealed partial class RunAnalyzer
     private void OnValLoss(ScalarSeries s, long step, double wallTime, double x)
     {
         var o = _options;
-        if (s.Count >= 5 && s.Median > 0 && x >= o.OscillationFactor * s.Median)
+        // An excursion is at least OscillationFactor times the median and, for a noisy held-out loss (evaluated on a
+        // small batch), 2.5 robust sigmas above it.
+        if (s.Count >= 5 && s.Median > 0 && x >= o.OscillationFactor * s.Median
+            && Math.Log(x / s.Median) >= 2.5 * s.LogSigma)
         {
             if (!s.InExcursion)
             {
@@ -150,8 +153,8 @@ public sealed partial class RunAnalyzer
                 Evidence(("excursions", s.Events.Count), ("window_points", o.OscillationWindow), ("value", x), ("median", s.Median)));
         }
 
-        CheckOverfitting(s, step, wallTime, x);
         s.Add(step, wallTime, x);
+        CheckOverfitting(s, step, wallTime);
         if (s.Refreshed)
         {
             CheckPlateau(s, final: false);

@@ -21,7 +21,7 @@ public sealed partial class RunAnalyzer
         }
 
         var change = (s.Level / s.Initial) - 1;
-        var neverLearned = s.BestLevel >= s.Initial * (1 - (2 * o.PlateauTolerance));
+        var neverLearned = s.BestLevel >= s.StartLevel * (1 - (2 * o.PlateauTolerance));
         if (Math.Abs(change) <= o.PlateauTolerance && neverLearned && LearningRateSettled(s))
         {
             Raise(AlertKind.Plateau, AlertSeverity.Warning, s.Tag, s.LastStep, s.LastWallTime, s.Tag,
@@ -38,19 +38,29 @@ public sealed partial class RunAnalyzer
     private bool LearningRateSettled(ScalarSeries s) =>
         _lastLrIncreaseStep is not { } up || up <= s.FirstStep + ((s.LastStep - s.FirstStep) / 2);
 
-    private void CheckOverfitting(ScalarSeries val, long step, double wallTime, double x)
+    /// <summary>
+    /// Called after the held-out point was added, on the smoothed level (median of its last 3 to 32 points) so that a
+    /// held-out loss evaluated on a small batch does not look like it turned up.
+    /// </summary>
+    private void CheckOverfitting(ScalarSeries val, long step, double wallTime)
     {
         var o = _options;
+        if (!val.Refreshed || val.Count < 3)
+        {
+            return;
+        }
+
+        var level = val.Level;
         if (!_overfit.TryGetValue(val.Tag, out var st))
         {
-            st = new OverfitState { Initial = x, Best = x, TrainAtBest = PrimaryLoss()?.Level ?? double.NaN };
+            st = new OverfitState { Best = level, TrainAtBest = PrimaryLoss()?.Level ?? double.NaN };
             _overfit.Add(val.Tag, st);
             return;
         }
 
-        if (x < st.Best)
+        if (level < st.Best)
         {
-            st.Best = x;
+            st.Best = level;
             st.TrainAtBest = PrimaryLoss()?.Level ?? double.NaN;
             st.Consecutive = 0;
             Clear(AlertKind.Overfitting, val.Tag);
@@ -58,20 +68,25 @@ public sealed partial class RunAnalyzer
         }
 
         var train = PrimaryLoss();
-        if (val.Count + 1 < 5 || train is null || !(st.Best > 0))
+        if (val.Count < 5 || train is null || !(st.Best > 0))
         {
             return;
         }
 
-        var rise = (x / st.Best) - 1;
-        var givenBack = st.Initial > st.Best ? (x - st.Best) / (st.Initial - st.Best) : double.PositiveInfinity;
-        var trainHolds = train.Level < x && (double.IsNaN(st.TrainAtBest) || train.Level <= 1.1 * st.TrainAtBest);
-        st.Consecutive = rise >= o.OverfitRise && givenBack >= o.OverfitGivenBack && trainHolds ? st.Consecutive + 1 : 0;
+        // The model before training is the first held-out point: how much of the improvement since then was given back.
+        var first = val.First;
+        var rise = (level / st.Best) - 1;
+        var givenBack = first > st.Best ? (level - st.Best) / (first - st.Best) : double.PositiveInfinity;
+        var trainHolds = train.Level < level && (double.IsNaN(st.TrainAtBest) || train.Level <= 1.1 * st.TrainAtBest);
+        // A noisy held-out loss (evaluated on a small batch) must rise clearly above its own point-to-point noise.
+        var noise = val.LogNoise;
+        var significant = !(noise > 0) || Math.Log(level / st.Best) >= 3 * noise;
+        st.Consecutive = rise >= o.OverfitRise && givenBack >= o.OverfitGivenBack && trainHolds && significant ? st.Consecutive + 1 : 0;
         if (st.Consecutive >= o.OverfitConsecutive)
         {
             Raise(AlertKind.Overfitting, AlertSeverity.Warning, val.Tag, step, wallTime, val.Tag,
-                $"{val.Tag} rose to {Fmt(x)}, {Fmt(rise * 100)}% above its best of {Fmt(st.Best)}, while {train.Tag} kept falling ({Fmt(train.Level)}): the model is overfitting",
-                Evidence(("val_loss", x), ("best_val_loss", st.Best), ("first_val_loss", st.Initial), ("train_loss_level", train.Level), ("given_back", double.IsFinite(givenBack) ? givenBack : -1)),
+                $"{val.Tag} rose to {Fmt(level)}, {Fmt(rise * 100)}% above its best of {Fmt(st.Best)}, while {train.Tag} kept falling ({Fmt(train.Level)}): the model is overfitting",
+                Evidence(("val_loss_level", level), ("best_val_loss_level", st.Best), ("first_val_loss", first), ("train_loss_level", train.Level), ("val_log_noise", double.IsFinite(noise) ? noise : 0), ("given_back", double.IsFinite(givenBack) ? givenBack : -1)),
                 [val.Tag, train.Tag]);
         }
         else if (rise < o.OverfitRise / 2)
@@ -82,8 +97,6 @@ public sealed partial class RunAnalyzer
 
     private sealed class OverfitState
     {
-        public double Initial { get; init; }
-
         public double Best { get; set; }
 
         public double TrainAtBest { get; set; }

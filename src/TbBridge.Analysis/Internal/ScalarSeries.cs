@@ -46,6 +46,42 @@ internal sealed class ScalarSeries
     /// <summary>Last finite value.</summary>
     public double Last { get; private set; } = double.NaN;
 
+    /// <summary>The first finite value (for a held-out loss: the model before, or barely after, any training).</summary>
+    public double First { get; private set; } = double.NaN;
+
+    /// <summary>The higher of <see cref="First"/> and <see cref="Initial"/>: where the tag started, for "has it ever improved".</summary>
+    public double StartLevel => Math.Max(First, Initial);
+
+    /// <summary>
+    /// Point-to-point noise of the log values, blind to trends: MAD of successive log differences over the ring,
+    /// scaled to one point's sigma (x 1.4826 / sqrt 2). Computed on demand.
+    /// </summary>
+    public double LogNoise
+    {
+        get
+        {
+            var n = (int)Math.Min(Count, Capacity);
+            if (n < 3)
+            {
+                return double.NaN;
+            }
+
+            var span = _scratch.AsSpan(0, n - 1);
+            var k = 0;
+            for (var i = 0; i < n - 1; i++)
+            {
+                var newer = _ring[(int)((Count - 1 - i) & Mask)];
+                var older = _ring[(int)((Count - 2 - i) & Mask)];
+                if (newer > 0 && older > 0)
+                {
+                    span[k++] = Math.Abs(Math.Log(newer / older));
+                }
+            }
+
+            return k == 0 ? double.NaN : RobustStats.MedianInPlace(span[..k]) * RobustStats.MadToSigma / Math.Sqrt(2);
+        }
+    }
+
     /// <summary>Median of the first 3 (sparse tags) or 7 (per-step tags) finite values.</summary>
     public double Initial { get; private set; } = double.NaN;
 
@@ -137,6 +173,7 @@ internal sealed class ScalarSeries
         else
         {
             FirstStep = step;
+            First = value;
         }
 
         if (Count < _firstCount)

@@ -66,6 +66,15 @@ public sealed class HealthyLookAlikeTests
             ValLoss = (s, clean) => (1.2 * clean) + 0.15 + (0.1 * s / 1500.0),
         }.Feed(new RunAnalyzer("mild")).AssertQuiet();
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void NoisyHeldOutLossOnASmallBatch_IsQuiet(int seed)
+    {
+        var rng = new Random(seed * 31);
+        new HealthyRun { Seed = seed, Steps = 3000, ValEvery = 10, ValLoss = (_, clean) => ((1.3 * clean) + 0.05) * Math.Exp(0.45 * Synthetic.Normal(rng)) }
+            .Feed(new RunAnalyzer("noisy-val")).AssertQuiet();
+    }
+
     [Fact]
     public void PerEpochLogging_IsQuiet()
     {
