@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace TbBridge.Internal;
 
@@ -24,20 +25,36 @@ internal static class DefaultBucketTable
 
     internal static ReadOnlySpan<double> Limits => LimitsArray;
 
+    internal static ushort[] FloatTable => s_floatTable;
+
+    internal static ushort[] DoubleTable => s_doubleTable;
+
     /// <summary>Bucket of a finite float.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Bucket(float value)
-    {
-        int t = s_floatTable[(int)(BitConverter.SingleToUInt32Bits(value) >> FloatShift)];
-        return t + Unsafe.BitCast<bool, byte>((double)value >= LimitsArray[t]);
-    }
+    internal static int Bucket(float value) =>
+        Bucket(value, ref MemoryMarshal.GetArrayDataReference(s_floatTable), ref MemoryMarshal.GetArrayDataReference(LimitsArray));
 
     /// <summary>Bucket of a finite double below <see cref="double.MaxValue"/>.</summary>
+    internal static int Bucket(double value) =>
+        Bucket(value, ref MemoryMarshal.GetArrayDataReference(s_doubleTable), ref MemoryMarshal.GetArrayDataReference(LimitsArray));
+
+    /// <summary>Bucket of a finite float, given <see cref="FloatTable"/> and the limits as references (hot loops hoist them).</summary>
+    /// <remarks>
+    /// Unchecked reads: a 32-bit pattern shifted right by 19 indexes the 2^13-entry table, and every entry
+    /// is a valid index into the limits (proven by construction and by the tests).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Bucket(double value)
+    internal static int Bucket(float value, ref ushort floatTable, ref double limits)
     {
-        int t = s_doubleTable[(int)(BitConverter.DoubleToUInt64Bits(value) >> DoubleShift)];
-        return t + Unsafe.BitCast<bool, byte>(value >= LimitsArray[t]);
+        int t = Unsafe.Add(ref floatTable, (nint)(BitConverter.SingleToUInt32Bits(value) >> FloatShift));
+        return t + Unsafe.BitCast<bool, byte>((double)value >= Unsafe.Add(ref limits, t));
+    }
+
+    /// <summary>Bucket of a finite double below <see cref="double.MaxValue"/>, given <see cref="DoubleTable"/> and the limits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Bucket(double value, ref ushort doubleTable, ref double limits)
+    {
+        int t = Unsafe.Add(ref doubleTable, (nint)(BitConverter.DoubleToUInt64Bits(value) >> DoubleShift));
+        return t + Unsafe.BitCast<bool, byte>(value >= Unsafe.Add(ref limits, t));
     }
 
     private static double[] BuildLimits()

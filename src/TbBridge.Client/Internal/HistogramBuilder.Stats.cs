@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace TbBridge.Internal;
@@ -32,6 +33,7 @@ internal static partial class HistogramBuilder
 
         // Fast path: one vectorised pass over values that are all finite. Returns false, having computed
         // nothing usable, as soon as it meets a NaN or an infinity.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: skip tier-0 for the hot loop
         private static bool TryVector(ReadOnlySpan<float> values, out Stats stats)
         {
             stats = default;
@@ -100,6 +102,7 @@ internal static partial class HistogramBuilder
             return true;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // rare calls: skip tier-0 for the hot loop
         private static bool TryVector(ReadOnlySpan<double> values, out Stats stats)
         {
             stats = default;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace TbBridge.Internal;
@@ -141,6 +142,7 @@ internal static partial class HistogramBuilder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // histograms are rare calls: no slow tier-0 pass over millions of values
     private static void CountDefault(ReadOnlySpan<float> values, Span<long> counts, bool skipNonFinite)
     {
         int n = counts.Length;
@@ -152,12 +154,17 @@ internal static partial class HistogramBuilder
             int i = 0;
             if (!skipNonFinite)
             {
+                // Unchecked: Bucket returns an index below the limits' length, so every slot is inside c.
+                ref float src = ref MemoryMarshal.GetReference(values);
+                ref int dst = ref MemoryMarshal.GetReference(c);
+                ref ushort table = ref MemoryMarshal.GetArrayDataReference(DefaultBucketTable.FloatTable);
+                ref double limits = ref MemoryMarshal.GetArrayDataReference(DefaultBucketTable.LimitsArray);
                 for (; i + Lanes <= values.Length; i += Lanes)
                 {
-                    c[DefaultBucketTable.Bucket(values[i]) * Lanes]++;
-                    c[(DefaultBucketTable.Bucket(values[i + 1]) * Lanes) + 1]++;
-                    c[(DefaultBucketTable.Bucket(values[i + 2]) * Lanes) + 2]++;
-                    c[(DefaultBucketTable.Bucket(values[i + 3]) * Lanes) + 3]++;
+                    Unsafe.Add(ref dst, DefaultBucketTable.Bucket(Unsafe.Add(ref src, i), ref table, ref limits) * Lanes)++;
+                    Unsafe.Add(ref dst, (DefaultBucketTable.Bucket(Unsafe.Add(ref src, i + 1), ref table, ref limits) * Lanes) + 1)++;
+                    Unsafe.Add(ref dst, (DefaultBucketTable.Bucket(Unsafe.Add(ref src, i + 2), ref table, ref limits) * Lanes) + 2)++;
+                    Unsafe.Add(ref dst, (DefaultBucketTable.Bucket(Unsafe.Add(ref src, i + 3), ref table, ref limits) * Lanes) + 3)++;
                 }
             }
 
@@ -178,6 +185,7 @@ internal static partial class HistogramBuilder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // histograms are rare calls: no slow tier-0 pass over millions of values
     private static void CountDefault(ReadOnlySpan<double> values, Span<long> counts, bool skipNonFinite)
     {
         int n = counts.Length;
@@ -189,12 +197,17 @@ internal static partial class HistogramBuilder
             int i = 0;
             if (!skipNonFinite)
             {
+                // Unchecked: Bucket returns an index below the limits' length, so every slot is inside c.
+                ref double src = ref MemoryMarshal.GetReference(values);
+                ref int dst = ref MemoryMarshal.GetReference(c);
+                ref ushort table = ref MemoryMarshal.GetArrayDataReference(DefaultBucketTable.DoubleTable);
+                ref double limits = ref MemoryMarshal.GetArrayDataReference(DefaultBucketTable.LimitsArray);
                 for (; i + Lanes <= values.Length; i += Lanes)
                 {
-                    c[DefaultBucketTable.Bucket(values[i]) * Lanes]++;
-                    c[(DefaultBucketTable.Bucket(values[i + 1]) * Lanes) + 1]++;
-                    c[(DefaultBucketTable.Bucket(values[i + 2]) * Lanes) + 2]++;
-                    c[(DefaultBucketTable.Bucket(values[i + 3]) * Lanes) + 3]++;
+                    Unsafe.Add(ref dst, DefaultBucketTable.Bucket(Unsafe.Add(ref src, i), ref table, ref limits) * Lanes)++;
+                    Unsafe.Add(ref dst, (DefaultBucketTable.Bucket(Unsafe.Add(ref src, i + 1), ref table, ref limits) * Lanes) + 1)++;
+                    Unsafe.Add(ref dst, (DefaultBucketTable.Bucket(Unsafe.Add(ref src, i + 2), ref table, ref limits) * Lanes) + 2)++;
+                    Unsafe.Add(ref dst, (DefaultBucketTable.Bucket(Unsafe.Add(ref src, i + 3), ref table, ref limits) * Lanes) + 3)++;
                 }
             }
 
