@@ -129,10 +129,10 @@ public sealed partial class RunAnalyzer
     private void OnValLoss(ScalarSeries s, long step, double wallTime, double x)
     {
         var o = _options;
-        // An excursion is at least OscillationFactor times the median and, for a noisy held-out loss (evaluated on a
-        // small batch), 2.5 robust sigmas above it.
+        // An excursion is at least OscillationFactor times the median; for a noisy held-out loss (evaluated on a small
+        // batch) 2.5 robust sigmas above it, capped at 1.5x the factor (the excursions themselves widen the spread).
         if (s.Count >= 5 && s.Median > 0 && x >= o.OscillationFactor * s.Median
-            && Math.Log(x / s.Median) >= 2.5 * s.LogSigma)
+            && x >= Math.Min(Math.Exp(2.5 * s.LogSigma), 1.5 * o.OscillationFactor) * s.Median)
         {
             if (!s.InExcursion)
             {
