@@ -14,6 +14,8 @@ internal static class TbBridgeCli
             InspectCommand.Create(context),
             AnalyzeCommand.Create(context),
             HealthCommand.Create(context),
+            UploadCommand.Create(context),
+            AlertsCommand.Create(context),
         };
 
         var parse = root.Parse(args);

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Spectre.Console;
+using TbBridge.Cli.Internal;
+using TbBridge.Protocol.V1;
+
+namespace TbBridge.Cli.Commands;
+
+/// <summary>
+/// <c>tbbridge alerts --server URL [--watch] [--json] [--project P] [--run R] [--api-key K]</c>: lists the
+/// alerts a service has raised (every page), or follows them as they are raised. <c>--json</c> prints one
+/// array of alert objects; with <c>--watch</c> one object per line (JSON Lines), since the list never ends.
+/// </summary>
+internal static class AlertsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var server = ServerOption.Create();
+        var watch = new Option<bool>("--watch") { Description = "Keep following new alerts (after the existing ones) until Ctrl+C." };
+        var json = new Option<bool>("--json") { Description = "JSON: an array, or one object per line with --watch." };
+        var project = new Option<string?>("--project") { Description = "Only this project." };
+        var run = new Option<string?>("--run") { Description = "Only this run." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Sent as 'authorization: Bearer <key>' (or set TBBRIDGE_API_KEY)." };
+        var command = new Command("alerts", "List (or follow) the alerts a TbBridge service has raised.") { server, watch, json, project, run, apiKey };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            context,
+            parse.GetRequiredValue(server),
+            parse.GetValue(watch),
+            parse.GetValue(json),
+            new AlertFilter { Project = parse.GetValue(project) ?? "", Run = parse.GetValue(run) ?? "" },
+            parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TBBRIDGE_API_KEY"),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, Uri server, bool watch, bool json, AlertFilter filter, string? apiKey, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(server);
+        var client = new AlertService.AlertServiceClient(channel);
+        var headers = new Metadata();
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            headers.Add("authorization", "Bearer " + apiKey);
+        }
+
+        try
+        {
+            if (watch)
+            {
+                using var call = client.Watch(new WatchAlertsRequest { Filter = filter }, headers, cancellationToken: cancellationToken);
+                while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                {
+                    var alert = call.ResponseStream.Current;
+                    if (json)
+                    {
+                        await JsonOutput.WriteAsync(context.Out, writer => AlertsJson.Write(writer, alert), cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await context.Out.WriteLineAsync(Line(alert).AsMemory(), cancellationToken).ConfigureAwait(false);
+                        await context.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var alerts = new List<Alert>();
+            string token = "";
+            do
+            {
+                var page = await client.ListAsync(new ListAlertsRequest { Filter = filter, PageSize = 1000, PageToken = token }, headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+                alerts.AddRange(page.Alerts);
+                token = page.NextPageToken;
+            }
+            while (token.Length > 0);
+
+            if (json)
+            {
+                await JsonOutput.WriteAsync(context.Out, writer =>
+                {
+                    writer.WriteStartArray();
+                    foreach (var alert in alerts)
+                    {
+                        AlertsJson.Write(writer, alert);
+                    }
+
+                    writer.WriteEndArray();
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                WriteTable(context.Console, alerts);
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Ok; // Ctrl+C ends --watch
+        }
+        catch (RpcException ex)
+        {
+            await context.Error.WriteLineAsync($"tbbridge alerts: {server}: {ex.StatusCode}: {ex.Status.Detail}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.Unhealthy;
+        }
+    }
+
+    private static string Line(Alert alert) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"#{alert.Id} {AlertsJson.SeverityName(alert.Severity)} {alert.Kind} {alert.Project}/{alert.Run} ({alert.Worker}) {alert.Tag} step {alert.Step}: {alert.Message}");
+
+    private static void WriteTable(IAnsiConsole console, IReadOnlyList<Alert> alerts)
+    {
+        if (alerts.Count == 0)
+        {
+            console.WriteLine("No alerts.");
+            return;
+        }
+
+        var table = new Table().AddColumns("#", "Severity", "Kind", "Project/run", "Worker", "Tag", "Step", "Message");
+        foreach (var alert in alerts)
+        {
+            table.AddRow(
+                alert.Id.ToString(CultureInfo.InvariantCulture),
+                AlertsJson.SeverityName(alert.Severity),
+                Markup.Escape(alert.Kind),
+                Markup.Escape($"{alert.Project}/{alert.Run}"),
+                Markup.Escape(alert.Worker),
+                Markup.Escape(alert.Tag),
+                alert.Step.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(alert.Message));
+        }
+
+        console.Write(table);
+    }
+}

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Spectre.Console;
+using TbBridge.Cli.Internal;
+using TbBridge.Events;
+using TbBridge.Protocol.V1;
+
+namespace TbBridge.Cli.Commands;
+
+/// <summary>
+/// <c>tbbridge upload &lt;logdir&gt; --server URL [--project P] [--api-key K]</c>: sends every run of a log
+/// directory (any writer's files) through the ingest protocol. Each event file is one stream whose id
+/// is derived from the project, run and file name, and whose sequence is the count of points sent so
+/// far, so a second upload resumes where the service's durable copy ends and sends nothing twice.
+/// </summary>
+internal static class UploadCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var logDir = new Argument<DirectoryInfo>("logdir") { Description = "A TensorBoard log directory (any writer's files)." };
+        var server = ServerOption.Create();
+        var project = new Option<string>("--project") { Description = "The project the runs go to.", DefaultValueFactory = _ => "default" };
+        var apiKey = new Option<string?>("--api-key") { Description = "Sent as 'authorization: Bearer <key>' (or set TBBRIDGE_API_KEY)." };
+        var batch = new Option<int>("--batch") { Description = "Points per batch.", DefaultValueFactory = _ => 8192 };
+        var command = new Command("upload", "Upload existing runs to a TbBridge service; running it again uploads nothing twice.") { logDir, server, project, apiKey, batch };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            context,
+            parse.GetRequiredValue(logDir),
+            parse.GetRequiredValue(server),
+            parse.GetValue(project) ?? "default",
+            parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TBBRIDGE_API_KEY"),
+            parse.GetValue(batch),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, Uri server, string project, string? apiKey, int batchPoints, CancellationToken cancellationToken)
+    {
+        if (!logDir.Exists)
+        {
+            await context.Error.WriteLineAsync($"tbbridge upload: log directory not found: {logDir.FullName}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        if (batchPoints < 1)
+        {
+            await context.Error.WriteLineAsync("tbbridge upload: --batch must be at least 1".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var files = UploadFile.Plan(logDir.FullName, project);
+        using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions { MaxSendMessageSize = null });
+        var client = new IngestService.IngestServiceClient(channel);
+        var headers = new Metadata();
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            headers.Add("authorization", "Bearer " + apiKey);
+        }
+
+        var results = new List<UploadResult>();
+        long totalBytes = Math.Max(1, files.Sum(f => new FileInfo(f.Path).Length));
+        await context.Console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask($"Uploading {files.Count} event files", maxValue: totalBytes);
+                foreach (var file in files)
+                {
+                    double before = task.Value;
+                    var result = await file.UploadAsync(client, headers, batchPoints, bytes => task.Value = before + bytes, cancellationToken).ConfigureAwait(false);
+                    task.Value = before + new FileInfo(file.Path).Length;
+                    results.Add(result);
+                }
+            }).ConfigureAwait(false);
+
+        foreach (var result in results)
+        {
+            string line = result.Error is null
+                ? string.Create(CultureInfo.InvariantCulture, $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): {result.Sent:N0} points uploaded, {result.AlreadyThere:N0} already on the service, {result.Skipped:N0} not sendable (images, audio, tensors)")
+                : $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): FAILED: {result.Error}";
+            await context.Out.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        int failed = results.Count(r => r.Error is not null);
+        await context.Out.WriteLineAsync(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{results.Sum(r => r.Sent):N0} points uploaded, {results.Sum(r => r.AlreadyThere):N0} already there, {failed} of {results.Count} files failed").AsMemory(), cancellationToken).ConfigureAwait(false);
+        return failed > 0 ? ExitCodes.Unhealthy : results.Any(r => r.ReadErrors > 0) ? ExitCodes.ReadErrors : ExitCodes.Ok;
+    }
+}
