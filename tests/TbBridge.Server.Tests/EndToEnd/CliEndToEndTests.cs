@@ -1,0 +1,101 @@
+using System.Text.Json;
+using TbBridge.Remote;
+using TbBridge.Server.Tests.Infrastructure;
+
+namespace TbBridge.Server.Tests.EndToEnd;
+
+/// <summary><c>tbbridge upload</c> and <c>tbbridge alerts</c> as a user runs them, against a real server.</summary>
+public sealed class CliEndToEndTests : IDisposable
+{
+    private readonly TempFolder _data = new();
+    private readonly TempFolder _logs = new();
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _logs.Dispose();
+    }
+
+    [Fact]
+    public async Task Upload_TwoRunsTwice_EveryPointOnTheServiceOnceAndAlertsListedAsJson()
+    {
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "runA")))
+        {
+            for (int step = 0; step < 700; step++)
+            {
+                writer.AddScalar("train/loss", step == 699 ? double.NaN : 3.0 / (1 + step), step);
+                writer.AddScalar("lr", 0.1, step);
+            }
+
+            writer.AddText("notes", "first run", 0);
+            writer.AddHistogram("weights/fc", new double[] { 0.1, 0.2, 0.5, -0.3 }, 5);
+        }
+
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "runB")))
+        {
+            for (int step = 0; step < 250; step++)
+            {
+                writer.AddScalar("val/loss", 1.0 / (1 + step), step);
+            }
+        }
+
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var first = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "up", "--batch", "128");
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Contains("1,652 points uploaded, 0 already there, 0 of 2 files failed", first.Output, StringComparison.Ordinal);
+
+        var again = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "up", "--batch", "500");
+        Assert.True(again.ExitCode == 0, again.Output + again.Error);
+        Assert.Contains("0 points uploaded, 1,652 already there", again.Output, StringComparison.Ordinal);
+
+        var runA = EventFiles.ReadAll(_data.Path, "up", "runA");
+        var lossSteps = runA.SelectMany(e => e.Values.Where(v => v.Tag == "train/loss").Select(_ => e.Step)).ToArray();
+        Assert.Equal(Enumerable.Range(0, 700).Select(i => (long)i), lossSteps.Order());
+        Assert.True(double.IsNaN(runA.Single(e => e.Step == 699 && e.Values.Any(v => v.Tag == "train/loss")).Values.Single(v => v.Tag == "train/loss").Scalar));
+        Assert.Single(runA, e => e.Values.Any(v => v.Tag.StartsWith("notes", StringComparison.Ordinal) && v.Text == "first run")); // PyTorch layout: notes/text_summary
+        Assert.Single(runA, e => e.Values.Any(v => v.Tag == "weights/fc" && v.Histogram is not null));
+        Assert.Equal(250, EventFiles.Scalars(_data.Path, "up", "runB").Count);
+
+        var alerts = await CliProcess.RunAsync("alerts", "--server", server.Address, "--json");
+        Assert.True(alerts.ExitCode == 0, alerts.Output + alerts.Error);
+        using var json = JsonDocument.Parse(alerts.Output);
+        var nan = Assert.Single(json.RootElement.EnumerateArray(), a => a.GetProperty("kind").GetString() == "nan_inf");
+        Assert.Equal("critical", nan.GetProperty("severity").GetString());
+        Assert.Equal(699, nan.GetProperty("step").GetInt64());
+        Assert.Equal("up", nan.GetProperty("project").GetString());
+        Assert.Equal("runA", nan.GetProperty("run").GetString());
+        Assert.Equal("train/loss", nan.GetProperty("tag").GetString());
+        Assert.False(string.IsNullOrEmpty(nan.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task SummaryWriter_WithRemoteSink_WritesTheSamePointsLocallyAndOnTheService()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var sink = RemoteSink.Create(new RemoteSinkOptions { Server = new Uri(server.Address), Project = "teed", Run = "exp1", Worker = "rank0" });
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "exp1"), new SummaryWriterOptions { Sinks = [sink] }))
+        {
+            for (int step = 0; step < 5000; step++)
+            {
+                writer.AddScalar("train/loss", 1.0 / (1 + step), step);
+            }
+        }
+
+        Assert.Equal(0, sink.DroppedPoints);
+        var local = new HashSet<long>();
+        foreach (var file in Directory.GetFiles(Path.Combine(_logs.Path, "exp1")))
+        {
+            foreach (var e in Events.RunReader.ReadFile(file, new Events.EventDecoder()))
+            {
+                if (e.Values.Any(v => v.Tag == "train/loss"))
+                {
+                    local.Add(e.Step);
+                }
+            }
+        }
+
+        var remote = EventFiles.Scalars(_data.Path, "teed", "exp1").Where(s => s.Tag == "train/loss").Select(s => s.Step).ToArray();
+        Assert.Equal(5000, local.Count);
+        Assert.Equal(local.Order(), remote.Order());
+    }
+}
