@@ -55,23 +55,34 @@ public sealed partial class TrainingMonitor
             }
         }
 
-        int weightHistograms = histograms && _options.WeightHistograms ? _parameters.Length : 0;
-        int gradHistograms = histograms && _options.GradientHistograms ? grads.Count : 0;
-        for (int i = 0; i < weightHistograms; i++)
+        // Histograms: reduced on the device (packed into the one copy), or, for CPU float tensors, read in
+        // place by the writer's span overload after the copy.
+        var histogramTensors = new List<(string Tag, Tensor Values, bool Packed)>();
+        if (histograms && _options.WeightHistograms)
         {
-            parts.Add(Pack(_parameters[i].Value));
+            histogramTensors.AddRange(_parameters.Select(p => (TrainingTags.Weights(p.Name), (Tensor)p.Value, false)));
         }
 
-        for (int i = 0; i < gradHistograms; i++)
+        if (histograms && _options.GradientHistograms)
         {
-            parts.Add(Pack(grads[i].Grad));
+            histogramTensors.AddRange(grads.Select(g => (TrainingTags.Gradients(g.Name), g.Grad, false)));
         }
 
         if (logActivations)
         {
-            foreach (var (_, output) in activations)
+            foreach (var (probe, output) in activations)
             {
-                parts.Add(Pack(output));
+                histogramTensors.Add((TrainingTags.Activations(probe.Name), output, false));
+            }
+        }
+
+        for (int i = 0; i < histogramTensors.Count; i++)
+        {
+            var (tag, values, _) = histogramTensors[i];
+            if (!HostValues.Applies(values))
+            {
+                parts.Add(Pack(values));
+                histogramTensors[i] = (tag, values, true);
             }
         }
 
@@ -135,21 +146,15 @@ public sealed partial class TrainingMonitor
             }
         }
 
-        for (int i = 0; i < weightHistograms; i++)
+        foreach (var (tag, values, packed) in histogramTensors)
         {
-            _writer.AddHistogramRaw(TrainingTags.Weights(_parameters[i].Name), read.Histogram(), step);
-        }
-
-        for (int i = 0; i < gradHistograms; i++)
-        {
-            _writer.AddHistogramRaw(TrainingTags.Gradients(grads[i].Name), read.Histogram(), step);
-        }
-
-        if (logActivations)
-        {
-            foreach (var (probe, _) in activations)
+            if (packed)
             {
-                _writer.AddHistogramRaw(TrainingTags.Activations(probe.Name), read.Histogram(), step);
+                _writer.AddHistogramRaw(tag, read.Histogram(), step);
+            }
+            else
+            {
+                HostValues.AddHistogram(_writer, tag, values, step);
             }
         }
     }

@@ -27,6 +27,52 @@ public sealed class TensorHistogramTests
         AssertSameHistogram(sink.Single("span").Histogram!, sink.Single("tensor").Histogram!);
     }
 
+    [TorchTheory]
+    [InlineData(31, 200_000)]
+    [InlineData(32, 5_000_001)] // more than one CPU chunk
+    public async Task Compute_TorchOpsPath_SameHistogramAsSpanOverload(int seed, int length)
+    {
+        // TensorHistogram.Compute always reduces with torch ops (the GPU path), whatever the device.
+        float[] values = TensorHistogramKernelTests.RandomValues(new Random(seed), length);
+        using var folder = new TempFolder();
+        var sink = new CapturingSink();
+        await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [sink], WriteEventFiles = false }))
+        {
+            using var t = tensor(values);
+            writer.AddHistogram("span", values.AsSpan(), 0);
+            writer.AddHistogramRaw("torch", TensorHistogram.Compute(t), 0);
+        }
+
+        AssertSameHistogram(sink.Single("span").Histogram!, sink.Single("torch").Histogram!);
+    }
+
+    [TorchFact]
+    public async Task AddHistogram_HalfTransposedAndSlicedTensors_SameHistogramAsSpanOverloadOfTheirValues()
+    {
+        float[] values = TensorHistogramKernelTests.RandomValues(new Random(33), 64 * 100);
+        using var half = tensor(values).to_type(ScalarType.Float16);
+        using var widened = half.to_type(ScalarType.Float32);
+        float[] halfValues = widened.data<float>().ToArray();
+        using var all = tensor(values);
+        using var transposed = all.reshape(64, 100).t(); // not contiguous
+        using var slice = all.narrow(0, 1000, 3000); // contiguous, at an offset into its storage
+        using var folder = new TempFolder();
+        var sink = new CapturingSink();
+        await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [sink], WriteEventFiles = false }))
+        {
+            writer.AddHistogram("half/span", halfValues.AsSpan(), 0);
+            writer.AddHistogram("half/tensor", half, 0);
+            writer.AddHistogram("t/span", values.AsSpan(), 0);
+            writer.AddHistogram("t/tensor", transposed, 0);
+            writer.AddHistogram("slice/span", values.AsSpan(1000, 3000), 0);
+            writer.AddHistogram("slice/tensor", slice, 0);
+        }
+
+        AssertSameHistogram(sink.Single("half/span").Histogram!, sink.Single("half/tensor").Histogram!);
+        AssertSameHistogram(sink.Single("t/span").Histogram!, sink.Single("t/tensor").Histogram!);
+        AssertSameHistogram(sink.Single("slice/span").Histogram!, sink.Single("slice/tensor").Histogram!);
+    }
+
     [TorchFact]
     public async Task AddHistogram_Float64TensorWithCustomLimits_SameHistogramAsSpanOverload()
     {

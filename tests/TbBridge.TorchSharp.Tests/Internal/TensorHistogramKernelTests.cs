@@ -10,16 +10,18 @@ public sealed class TensorHistogramKernelTests
     private static readonly double[] s_defaultLimits = ReferenceHistogram.TensorFlowDefaultLimits();
 
     [TorchTheory]
-    [InlineData(1, 10_000)]
-    [InlineData(2, 100_003)]
-    [InlineData(3, 7)]
-    public void Compute_RandomFloat32WithNonFinite_MatchesReferenceExactly(int seed, int length)
+    [InlineData(1, 10_000, TensorHistogramKernel.CpuChunk)]
+    [InlineData(2, 100_003, TensorHistogramKernel.CpuChunk)]
+    [InlineData(3, 7, TensorHistogramKernel.CpuChunk)]
+    [InlineData(4, 100_003, 4_096)] // many chunks, the last one short
+    [InlineData(5, 4_096, 4_096)]
+    public void Compute_RandomFloat32WithNonFinite_MatchesReferenceExactly(int seed, int length, long chunk)
     {
         float[] values = RandomValues(new Random(seed), length);
         using var t = tensor(values);
         using var limits = tensor(s_defaultLimits);
 
-        var result = TensorHistogramKernel.Compute(t, limits);
+        var result = TensorHistogramKernel.Compute(t, limits, chunk);
 
         AssertMatchesReference(values.Select(v => (double)v), s_defaultLimits, result);
     }
