@@ -166,8 +166,13 @@ public sealed partial class RunAnalyzer
         var o = _options;
         CheckExplodingAbsolute(s.Tag, step, wallTime, x);
         CheckFastGrowth(s, step, wallTime, x, o.ExplodingGrowthFactor, AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", minHistory: 1);
-        CheckFastGrowth(s, step, wallTime, x, o.DivergenceFactor, AlertKind.Divergence, AlertSeverity.Critical, "training", o.MinHistory);
-        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median)
+        if (LossConfirmsGrowth())
+        {
+            CheckFastGrowth(s, step, wallTime, x, o.DivergenceFactor, AlertKind.Divergence, AlertSeverity.Critical, "training", o.MinHistory);
+        }
+
+        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median
+            && Math.Log(x / s.Median) >= o.SpikeMinZ * Math.Max(s.LogSigma, 0.01))
         {
             s.Events.Enqueue(s.Count + 1);
         }
@@ -176,7 +181,7 @@ public sealed partial class RunAnalyzer
         if (s.Events.Count >= o.ExplodingRepeatedSpikes)
         {
             Raise(AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", step, wallTime, s.Tag,
-                $"{s.Tag} jumped to {o.SpikeFactor}x its median or more {s.Events.Count} times within 100 points (now {Fmt(x)}, median {Fmt(s.Median)})",
+                $"{s.Tag} spiked to {o.SpikeFactor}x its median or more {s.Events.Count} times within 100 points (now {Fmt(x)}, median {Fmt(s.Median)}): gradients are exploding",
                 Evidence(("spikes", s.Events.Count), ("grad_norm", x), ("median", s.Median)));
         }
 
@@ -232,9 +237,16 @@ public sealed partial class RunAnalyzer
         if (baseline > 0 && s.Last >= factor * baseline && x >= factor * baseline && x > max)
         {
             Raise(kind, severity, subject, step, wallTime, s.Tag,
-                $"{s.Tag} rose {s.Rising + 1} points in a row to {Fmt(x)}, {Fmt(x / baseline)}x its earlier median of {Fmt(baseline)}",
+                $"{s.Tag} rose {s.Rising + 1} points in a row to {Fmt(x)}, {Fmt(x / baseline)}x its earlier median of {Fmt(baseline)}: {(kind == AlertKind.Divergence ? "training is diverging" : "gradients are exploding")}",
                 Evidence(("value", x), ("baseline_median", baseline), ("ratio", x / baseline), ("rising_points", s.Rising + 1)));
         }
+    }
+
+    /// <summary>A gradient norm that runs away is divergence only if the loss moves up with it (or no loss is logged).</summary>
+    private bool LossConfirmsGrowth()
+    {
+        var loss = PrimaryLoss();
+        return loss is null || (loss.Median > 0 && loss.Last >= 2 * loss.Median);
     }
 
     private static void TrimEvents(ScalarSeries s, long now, int window)
