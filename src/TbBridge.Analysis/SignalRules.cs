@@ -85,7 +85,16 @@ public sealed class SignalRules
                 continue;
             }
 
-            var m = rule.Regex.Match(tag);
+            Match m;
+            try
+            {
+                m = rule.Regex.Match(tag);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                continue; // a pathological tag against a user's pattern: treat as no match rather than fail the run
+            }
+
             if (m.Success)
             {
                 var g = m.Groups["subject"];

@@ -52,6 +52,40 @@ public sealed class RunAnalyzerTests
     }
 
     [Fact]
+    public void Observe_HostileValues_NeverThrowAndStayDeterministic()
+    {
+        static List<string> Run()
+        {
+            var rng = new Random(77);
+            double[] specials = [0, -0.0, -1, 1e308, -1e308, double.Epsilon, double.NaN, double.PositiveInfinity, 1e-320];
+            string[] tags = ["loss", "val_loss", "grad_norm", "grad_norm/fc.weight", "lr", "accuracy", "weird/tag"];
+            var a = new RunAnalyzer("hostile");
+            for (long s = 0; s < 3000; s++)
+            {
+                var step = rng.Next(10) == 0 ? s - rng.Next(100) : s; // resumed runs repeat steps
+                var v = rng.Next(20) == 0 ? specials[rng.Next(specials.Length)] : Math.Exp(rng.NextDouble() * 10 - 5);
+                a.ObserveScalar(tags[rng.Next(tags.Length)], step, s, v);
+                if (s % 7 == 0)
+                {
+                    int n = rng.Next(0, 5);
+                    var limits = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+                    var counts = Enumerable.Range(0, rng.Next(0, 5)).Select(_ => rng.NextDouble() * 10).ToArray();
+                    var h = new HistogramSnapshot(rng.NextDouble() - 0.5, rng.NextDouble(), rng.Next(-1, 100), v, rng.NextDouble(), limits, counts);
+                    string[] htags = ["grads/fc.weight", "weights/fc.weight", "activations/fc", "val/predictions", "other"];
+                    a.ObserveHistogram(htags[rng.Next(htags.Length)], step, s, h);
+                }
+            }
+
+            a.Complete();
+            a.Complete();
+            return [.. a.Alerts.Select(x => $"{x.Kind}@{x.Step}:{x.Message}")];
+        }
+
+        var first = Run();
+        Assert.Equal(first, Run());
+    }
+
+    [Fact]
     public void Alert_Severity_WireNames() =>
         Assert.Equal(["info", "warning", "critical"], Enum.GetValues<AlertSeverity>().Select(s => s.ToWireString()));
 
