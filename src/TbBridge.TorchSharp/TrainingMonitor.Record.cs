@@ -34,16 +34,23 @@ public sealed partial class TrainingMonitor
         bool logNorms = scalars && grads.Count > 0;
         if (logNorms)
         {
-            var squares = stack(grads.Select(g => g.Grad.square().sum(ScalarType.Float64)));
-            parts.Add(squares.sqrt());
-            parts.Add(squares.sum().sqrt().reshape(1));
+            // Norms are reductions: no temporary the size of a parameter.
+            var norms = stack(grads.Select(g => linalg.vector_norm(g.Grad).to_type(ScalarType.Float64)));
+            parts.Add(norms);
+            parts.Add(norms.square().sum().sqrt().reshape(1));
         }
 
         bool logRatios = scalars && _options.UpdateRatios && _previous is not null;
         if (logRatios)
         {
-            parts.Add(stack(_parameters.Select((p, i) => linalg.vector_norm(p.Value - _previous![i]).to_type(ScalarType.Float64))));
+            // ‖W_prev‖, then W_prev − W in place (the copy is refreshed right after this step) and its norm.
             parts.Add(stack(_previous!.Select(prev => linalg.vector_norm(prev).to_type(ScalarType.Float64))));
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                _previous![i].sub_(_parameters[i].Value);
+            }
+
+            parts.Add(stack(_previous!.Select(diff => linalg.vector_norm(diff).to_type(ScalarType.Float64))));
         }
 
         bool logActivations = histograms && activations.Length > 0;
@@ -117,8 +124,8 @@ public sealed partial class TrainingMonitor
 
         if (logRatios)
         {
-            var diffs = read.Take(_parameters.Length);
             var previous = read.Take(_parameters.Length);
+            var diffs = read.Take(_parameters.Length);
             for (int i = 0; i < _parameters.Length; i++)
             {
                 // A parameter that was all zeros has no ratio to speak of (0/0): leave it out.

@@ -132,6 +132,7 @@ public sealed partial class TrainingMonitor : IDisposable
                 Record(step, scalars, histograms, lossTensor, lossValue, activations.AsSpan(0, taken));
             }
 
+            // Always after Record: it turned the kept copy into W_prev − W.
             if (_options.UpdateRatios && _options.ScalarInterval > 0)
             {
                 KeepWeights();
