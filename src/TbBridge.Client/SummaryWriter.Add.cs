@@ -66,13 +66,13 @@ public sealed partial class SummaryWriter
 
     /// <summary>
     /// Waits until every point added before the call has reached every sink and is durable there (on disk
-    /// for event files). Throws if a sink failed since the previous flush.
+    /// for event files). Throws (an <see cref="IOException"/> with the sinks' exceptions inside) if a sink failed since the previous <c>Flush</c> call; periodic flushes keep those errors for it.
     /// </summary>
     public void Flush() => FlushAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Completes when every point added before the call has reached every sink and is durable there (on
-    /// disk for event files). Throws if a sink failed since the previous flush.
+    /// disk for event files). Throws (an <see cref="IOException"/> with the sinks' exceptions inside) if a sink failed since the previous <c>Flush</c> call; periodic flushes keep those errors for it.
     /// </summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {

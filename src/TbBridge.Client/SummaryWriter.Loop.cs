@@ -9,6 +9,8 @@ public sealed partial class SummaryWriter
     // a thread-pool hand-off). Flush markers skip the pause.
     private static readonly TimeSpan BatchingPause = TimeSpan.FromMilliseconds(1);
 
+    private const int MaxRememberedErrors = 16;
+
     private readonly List<Exception> _errorsSinceFlush = [];
     private long _droppedWritten;
 
@@ -53,8 +55,8 @@ public sealed partial class SummaryWriter
                             dirty = false;
                         }
 
-                        _errorsSinceFlush.Clear();
-                        continue;
+                        continue; // sink errors stay for the next Flush caller
+
                     }
 
                     await FlushSinksAsync().ConfigureAwait(false);
@@ -118,7 +120,7 @@ public sealed partial class SummaryWriter
 #pragma warning restore CA1031
             {
                 Log.SinkWriteFailed(_logger, sink.GetType().Name, batch.Count, e);
-                _errorsSinceFlush.Add(e);
+                RememberError(e);
             }
         }
 
@@ -138,8 +140,17 @@ public sealed partial class SummaryWriter
 #pragma warning restore CA1031
             {
                 Log.SinkFlushFailed(_logger, sink.GetType().Name, e);
-                _errorsSinceFlush.Add(e);
+                RememberError(e);
             }
+        }
+    }
+
+    // Kept for the next explicit Flush; a sink that fails for hours keeps only the first few.
+    private void RememberError(Exception e)
+    {
+        if (_errorsSinceFlush.Count < MaxRememberedErrors)
+        {
+            _errorsSinceFlush.Add(e);
         }
     }
 

@@ -42,7 +42,7 @@ public class SummaryWriterQueueTests
     {
         var gate = new SemaphoreSlim(0);
         var sink = new RecordingSink { Gate = gate };
-        await using var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink], QueueCapacity = 4, FullQueuePolicy = FullQueuePolicy.Wait });
+        await using var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink], QueueCapacity = 4, FullQueuePolicy = FullQueuePolicy.Wait, FlushInterval = Timeout.InfiniteTimeSpan });
 
         writer.AddScalar("x", -1, 0);
         await sink.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -68,7 +68,7 @@ public class SummaryWriterQueueTests
     {
         var gate = new SemaphoreSlim(0);
         var sink = new RecordingSink { Gate = gate };
-        var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink], QueueCapacity = 4, FullQueuePolicy = FullQueuePolicy.DropNewest });
+        var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink], QueueCapacity = 4, FullQueuePolicy = FullQueuePolicy.DropNewest, FlushInterval = Timeout.InfiniteTimeSpan });
         writer.AddScalar("x", -1, 0);
         await sink.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the loop now holds that point inside the stuck sink
 
@@ -166,6 +166,23 @@ public class SummaryWriterQueueTests
         await writer.FlushAsync(); // no failure since the previous flush
         Assert.Equal([1.0, 2.0], good.Points.Select(p => p.Value));
         Assert.Equal(2, ReadBack.Scalars(ReadBack.Runs(temp.Path)["."], "x").Count);
+    }
+
+    [Fact]
+    public async Task FailingSink_ErrorsSurvivePeriodicFlushes_UntilAnExplicitFlushReportsThem()
+    {
+        var clock = new FakeTimeProvider();
+        var bad = new RecordingSink { FailWrites = new InvalidOperationException("remote down") };
+        await using var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [bad], TimeProvider = clock, FlushInterval = TimeSpan.FromSeconds(1) });
+        writer.AddScalar("x", 1, 1);
+        await bad.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (int i = 0; i < 5; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1)); // periodic flushes pass in between
+        }
+
+        await Assert.ThrowsAsync<IOException>(async () => await writer.FlushAsync());
+        await writer.FlushAsync(); // reported once; nothing was written since
     }
 
     [Fact]
