@@ -24,6 +24,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
     /// </summary>
     [Theory]
     [InlineData(Variant.Renamed)]
+    [InlineData(Variant.Underscored)]
     [InlineData(Variant.EveryFifthStep)]
     [InlineData(Variant.NoActivationHistograms)]
     public void PyTorchRuns_AsLoggedDifferently_StillMatchLabels(Variant variant) => Evaluate(variant);
@@ -32,6 +33,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
     {
         Original,
         Renamed,
+        Underscored,
         EveryFifthStep,
         NoActivationHistograms,
     }
@@ -99,6 +101,9 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
             case Variant.Renamed:
                 return new DecodedEvent(evt.WallTime, evt.Step, evt.FileVersion,
                     [.. evt.Values.Select(v => new SummaryValue(Rename(v.Tag), v.Kind, v.PluginName, v.Scalar, v.Histogram, v.Text))]);
+            case Variant.Underscored:
+                return new DecodedEvent(evt.WallTime, evt.Step, evt.FileVersion,
+                    [.. evt.Values.Select(v => new SummaryValue(Underscore(v.Tag), v.Kind, v.PluginName, v.Scalar, v.Histogram, v.Text))]);
             case Variant.EveryFifthStep:
                 return evt.Step % 5 == 0 ? evt : new DecodedEvent(evt.WallTime, evt.Step, evt.FileVersion,
                     [.. evt.Values.Where(v => v.Kind != ValueKind.Scalar || v.Tag.StartsWith("val/", StringComparison.Ordinal))]);
@@ -124,6 +129,14 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
         _ when tag.StartsWith("weights/", StringComparison.Ordinal) => tag["weights/".Length..],
         _ when tag.StartsWith("activations/", StringComparison.Ordinal) => "act_" + tag["activations/".Length..],
         _ => tag,
+    };
+
+    private static string Underscore(string tag) => tag switch
+    {
+        "train/lr" => "learning_rate",
+        "train/accuracy" => "train_acc",
+        "val/accuracy" => "val_acc",
+        _ => tag.Replace('/', '_'),
     };
 
     private static IEnumerable<string> Check(Label label, IReadOnlyList<Alert> alerts)

@@ -32,6 +32,7 @@ internal static class DefaultSignalRules
         new(@"^(?:.*/)?grad_[\d.]+(?:_norm)?[_/](?:total|norm_total)$", SignalRole.GradNorm, SignalKind.Scalar),
         new(@"^(?:.*/)?grad_[\d.]+_norm[_/](?<subject>.+)$", SignalRole.ParamGradNorm, SignalKind.Scalar),
         new($@"^{Grad}[_\-\s]?norms?/(?<subject>.+)$", SignalRole.ParamGradNorm, SignalKind.Scalar),
+        new($@"^{Grad}[_\-\s]?norms?[_\-](?<subject>.+)$", SignalRole.ParamGradNorm, SignalKind.Scalar),
         new($@"^(?<subject>.+?)[/_.\-]{Grad}[_\-]?norm$", SignalRole.ParamGradNorm, SignalKind.Scalar),
         new($@"^{Grad}/(?<subject>.+?)[/_.\-]norm$", SignalRole.ParamGradNorm, SignalKind.Scalar),
 
@@ -45,13 +46,13 @@ internal static class DefaultSignalRules
         new($@"{B}(?:acc|accuracy|top[_\-]?1)(?:$|[/_.\-\s@])|accuracy", SignalRole.TrainAccuracy, SignalKind.Scalar),
 
         // Histograms of gradients, activations, weights.
-        new($@"^{Grad}/(?<subject>.+)$", SignalRole.GradHistogram, SignalKind.Histogram),
+        new($@"^{Grad}[/_\-](?<subject>.+)$", SignalRole.GradHistogram, SignalKind.Histogram),
         new($@"^(?<subject>.+?)[/_.\-]{Grad}$", SignalRole.GradHistogram, SignalKind.Histogram),
-        new(@"^(?:activations?|acts?)/(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
+        new(@"^(?:activations?|acts?|outputs?|layer_?outputs?)[/_\-](?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^act_(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?)[/_.\-](?:activations?|acts?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new($@"^(?<subject>(?:.*{B})?relu\d*(?:{E}.*)?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
-        new(@"^(?:weights?|params?|parameters?)/(?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
+        new(@"^(?:weights?|params?|parameters?)[/_\-](?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?[/_.](?:weight|weights|bias|kernel|w|b|gamma|beta|embedding|embeddings|weight_ih_l\d+|weight_hh_l\d+|bias_ih_l\d+|bias_hh_l\d+|recurrent_kernel)(?:_\d+)?(?::\d+)?)$", SignalRole.WeightHistogram, SignalKind.Histogram),
     ];
 }
