@@ -217,10 +217,12 @@ public sealed partial class RunAnalyzer
     {
         var share = TopShare(h);
         _predictions.TryGetValue(tag, out var st);
-        st.SeenDiverse |= share <= 0.6;
+        // Diverse *after* learning: a model that first predicts the majority class of an imbalanced set is learning the
+        // prior, not collapsing.
+        st.SeenDiverse |= share <= 0.6 && HasLearned();
         st.Streak = share >= _options.CollapseShare ? st.Streak + 1 : 0;
         _predictions[tag] = st;
-        if (st.Streak >= _options.ConsecutiveSnapshots && st.SeenDiverse && HasLearned())
+        if (st.Streak >= _options.ConsecutiveSnapshots && st.SeenDiverse)
         {
             Raise(AlertKind.ClassCollapse, AlertSeverity.Warning, tag, step, wallTime, tag,
                 $"{Fmt(share * 100)}% of predictions in {tag} are one class for {st.Streak} snapshots in a row, after the model had learned to tell classes apart",

@@ -59,6 +59,17 @@ public sealed class HistogramRuleTests
     }
 
     [Fact]
+    public void ObserveHistogram_MajorityClassFirstThenDiverse_NotClassCollapse()
+    {
+        var a = new HealthyRun
+        {
+            Seed = 26,
+            Predictions = s => s == 0 ? Synthetic.Predictions(250, 260, 240, 274) : s < 200 ? Synthetic.Predictions(0, 980, 44, 0) : Synthetic.Predictions(250, 260, 240, 274),
+        }.Feed(new RunAnalyzer("r"));
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.ClassCollapse);
+    }
+
+    [Fact]
     public void ObserveHistogram_OneClassFromTheStartAndNoLearning_NotClassCollapse()
     {
         var a = new HealthyRun { Seed = 23, Tau = 1e12, Predictions = _ => Synthetic.Predictions(0, 0, 1024, 0) }.Feed(new RunAnalyzer("r"));
