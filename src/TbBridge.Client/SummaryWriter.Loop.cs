@@ -13,6 +13,7 @@ public sealed partial class SummaryWriter
 
     private readonly List<Exception> _errorsSinceFlush = [];
     private long _droppedWritten;
+    private long _droppedLogAt = 1;
 
     // The single reader: batches points to the sinks in queue order, flushes on markers, and on
     // completion drains, flushes durably and closes the sinks.
@@ -106,7 +107,11 @@ public sealed partial class SummaryWriter
             long step = batch.Count > 0 ? batch[^1].Step : 0;
             batch.Add(new SummaryPoint(SummaryPointKind.Scalar, string.Empty, DroppedPointsTag, step, Now(), dropped, null));
             _droppedWritten = dropped;
-            Log.PointsDropped(_logger, dropped);
+            if (dropped >= _droppedLogAt)
+            {
+                Log.PointsDropped(_logger, dropped); // at the first drop, then each time the total doubles
+                _droppedLogAt = dropped * 2;
+            }
         }
 
         foreach (var sink in _sinks)

@@ -68,7 +68,8 @@ public class SummaryWriterQueueTests
     {
         var gate = new SemaphoreSlim(0);
         var sink = new RecordingSink { Gate = gate };
-        var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink], QueueCapacity = 4, FullQueuePolicy = FullQueuePolicy.DropNewest, FlushInterval = Timeout.InfiniteTimeSpan });
+        var logs = new CapturingLoggerFactory();
+        var writer = new SummaryWriter("unused", new SummaryWriterOptions { WriteEventFiles = false, Sinks = [sink], QueueCapacity = 4, FullQueuePolicy = FullQueuePolicy.DropNewest, FlushInterval = Timeout.InfiniteTimeSpan, LoggerFactory = logs });
         writer.AddScalar("x", -1, 0);
         await sink.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the loop now holds that point inside the stuck sink
 
@@ -87,6 +88,9 @@ public class SummaryWriterQueueTests
         var counter = points.Where(p => p.Tag == SummaryWriter.DroppedPointsTag).ToList();
         Assert.NotEmpty(counter);
         Assert.Equal(dropped, counter[^1].Value);
+        var warning = Assert.Single(logs.Entries, e => e.Id.Id == 4);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains("96 points dropped", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -155,10 +159,12 @@ public class SummaryWriterQueueTests
         using var temp = new TempFolder();
         var bad = new RecordingSink { FailWrites = new InvalidOperationException("remote down") };
         var good = new RecordingSink();
-        await using var writer = new SummaryWriter(temp.Path, new SummaryWriterOptions { Sinks = [bad, good] });
+        var logs = new CapturingLoggerFactory();
+        await using var writer = new SummaryWriter(temp.Path, new SummaryWriterOptions { Sinks = [bad, good], LoggerFactory = logs });
         writer.AddScalar("x", 1, 1);
 
         var error = await Assert.ThrowsAsync<IOException>(async () => await writer.FlushAsync());
+        Assert.Contains(logs.Entries, e => e.Id.Id == 1 && e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
         Assert.Contains("remote down", error.InnerException!.InnerException!.Message, StringComparison.Ordinal);
 
         bad.FailWrites = null;
