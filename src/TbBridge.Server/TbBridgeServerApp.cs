@@ -75,8 +75,9 @@ internal static class TbBridgeServerApp
         services.AddHostedService(sp => sp.GetRequiredService<IngestEngine>());
 
         services.AddGrpc();
-        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<TbBridgeServerOptions>>(
-            (grpc, tb) => grpc.MaxReceiveMessageSize = tb.Value.MaxReceiveMessageBytes);
+        // Bound again, unvalidated: mapping the services reads this before ValidateOnStart reports problems.
+        services.AddOptions<GrpcServiceOptions>().Configure<IConfiguration>((grpc, configuration) =>
+            grpc.MaxReceiveMessageSize = (configuration.GetSection(TbBridgeServerOptions.SectionName).Get<TbBridgeServerOptions>() ?? new()).MaxReceiveMessageBytes);
         services.AddGrpcHealthChecks().AddCheck<IngestHealthCheck>("ingest");
         services.AddGrpcReflection();
     }

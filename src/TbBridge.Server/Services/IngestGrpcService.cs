@@ -88,9 +88,14 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
                 _engine.Append(session, batch);
             }
         }
-        catch (OperationCanceledException) when (session.Aborted.IsCancellationRequested)
+        catch (Exception ex) when (session.Aborted.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
         {
             failure = new RpcException(new Status(StatusCode.Unavailable, session.AbortReason ?? "The stream was ended by the service."));
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away (cancelled, or the connection broke): nothing to answer; what was acked stays.
+            failure = new RpcException(new Status(StatusCode.Cancelled, "The client ended the stream."));
         }
         catch (RpcException ex)
         {

@@ -82,8 +82,9 @@ internal sealed partial class RemoteStream
             {
                 await RunConnectionAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException or HttpRequestException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever ended the connection, the loop goes on: it is the only thing that sends.
                 if (_abort.IsCancellationRequested)
                 {
                     return;

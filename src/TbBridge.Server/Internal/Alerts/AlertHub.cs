@@ -5,9 +5,10 @@ using TbBridge.Server.Internal.Ingest;
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>
-/// Where every alert goes once raised: numbered and stored, logged, handed to each watcher's queue and to
-/// the webhooks. Storing and publishing happen under one lock, which a new watcher also takes to read the
-/// history, so a watcher sees every alert exactly once, old or new.
+/// Where every alert goes once raised: numbered, handed to each watcher's queue (first, so the watchers'
+/// latency does not include the database), stored, logged, and queued for the webhooks. Numbering,
+/// publishing and storing happen under one lock, which a new watcher also takes to read the history, so
+/// a watcher sees every alert exactly once, old or new.
 /// </summary>
 internal sealed class AlertHub
 {
@@ -18,6 +19,7 @@ internal sealed class AlertHub
     private readonly int _watchCapacity;
     private readonly Lock _gate = new();
     private AlertSubscription[] _subscribers = [];
+    private long _lastId;
 
     public AlertHub(AlertStore store, WebhookDispatcher webhooks, IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<AlertHub> logger)
     {
@@ -26,10 +28,8 @@ internal sealed class AlertHub
         _time = time;
         _logger = logger;
         _watchCapacity = options.Value.WatchQueueCapacity;
+        _lastId = store.MaxId();
     }
-
-    /// <summary>Raised for every stored alert (the run registry counts them).</summary>
-    public event Action<AlertRecord>? Stored;
 
     public AlertRecord Raise(StreamIdentity stream, RaisedAlert raised)
     {
@@ -38,15 +38,16 @@ internal sealed class AlertHub
             _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
         lock (_gate)
         {
-            alert = _store.Add(alert);
+            alert = alert with { Id = ++_lastId };
             foreach (var subscriber in _subscribers)
             {
                 subscriber.Offer(alert);
             }
+
+            _store.Add(alert);
         }
 
         Log.AlertRaised(_logger, alert.Id, alert.Kind, alert.Severity, alert.Project, alert.Run, alert.Worker, alert.Tag, alert.Step, alert.Message);
-        Stored?.Invoke(alert);
         _webhooks.Enqueue(alert);
         return alert;
     }

@@ -3,7 +3,7 @@ using TbBridge.Server.Internal.Storage;
 
 namespace TbBridge.Server.Internal.Alerts;
 
-/// <summary>Alerts in SQLite (<c>tbbridge.db</c> in the data directory); ids are SQLite's row ids, so they grow in raise order.</summary>
+/// <summary>Alerts in SQLite (<c>tbbridge.db</c> in the data directory), under the ids the hub numbers them with.</summary>
 internal sealed class AlertStore : IDisposable
 {
     private readonly SqliteConnection _connection;
@@ -28,17 +28,28 @@ internal sealed class AlertStore : IDisposable
             """);
     }
 
-    /// <summary>Stores an alert and returns it with its id.</summary>
-    public AlertRecord Add(AlertRecord alert)
+    /// <summary>The highest id stored; 0 when there is none.</summary>
+    public long MaxId()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM alerts";
+            return (long)command.ExecuteScalar()!;
+        }
+    }
+
+    /// <summary>Stores an alert under the id the hub gave it.</summary>
+    public void Add(AlertRecord alert)
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
             command.CommandText = """
-                INSERT INTO alerts (project, run, worker, kind, severity, tag, step, message, raised_at)
-                VALUES ($project, $run, $worker, $kind, $severity, $tag, $step, $message, $raisedAt)
-                RETURNING id
+                INSERT INTO alerts (id, project, run, worker, kind, severity, tag, step, message, raised_at)
+                VALUES ($id, $project, $run, $worker, $kind, $severity, $tag, $step, $message, $raisedAt)
                 """;
+            command.Parameters.AddWithValue("$id", alert.Id);
             command.Parameters.AddWithValue("$project", alert.Project);
             command.Parameters.AddWithValue("$run", alert.Run);
             command.Parameters.AddWithValue("$worker", alert.Worker);
@@ -48,8 +59,7 @@ internal sealed class AlertStore : IDisposable
             command.Parameters.AddWithValue("$step", alert.Step);
             command.Parameters.AddWithValue("$message", alert.Message);
             command.Parameters.AddWithValue("$raisedAt", alert.RaisedAt);
-            long id = (long)command.ExecuteScalar()!;
-            return alert with { Id = id };
+            command.ExecuteNonQuery();
         }
     }
 

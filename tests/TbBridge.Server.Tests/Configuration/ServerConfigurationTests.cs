@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using TbBridge.Server.Tests.Infrastructure;
+
+namespace TbBridge.Server.Tests.Configuration;
+
+public sealed class ServerConfigurationTests : IDisposable
+{
+    private readonly TempFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Build_NoArguments_ServesH2cOnLoopback5080WithDataInDotData()
+    {
+        await using var app = TbBridgeServerApp.Build([]);
+        Assert.Equal("http://127.0.0.1:5080", app.Configuration["urls"]);
+        Assert.Equal("Http2", app.Configuration["Kestrel:EndpointDefaults:Protocols"]);
+        var options = app.Services.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
+        Assert.Equal("data", options.DataDirectory);
+        Assert.Equal(AnonymousAccess.LoopbackOnly, options.Anonymous);
+    }
+
+    [Fact]
+    public async Task Build_DataDirAndUrlsSwitches_OverrideTheDefaults()
+    {
+        await using var app = TbBridgeServerApp.Build(["--data-dir", _data.Path, "--urls", "http://127.0.0.1:6001", "--TbBridge:Anonymous=None"]);
+        Assert.Equal("http://127.0.0.1:6001", app.Configuration["urls"]);
+        var options = app.Services.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
+        Assert.Equal(_data.Path, options.DataDirectory);
+        Assert.Equal(AnonymousAccess.None, options.Anonymous);
+    }
+
+    [Fact]
+    public async Task Start_InvalidSection_FailsWithEveryProblemNamed()
+    {
+        await using var app = TbBridgeServerApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--data-dir", _data.Path,
+            "--TbBridge:ApiKeys:0:Key=short",
+            "--TbBridge:ApiKeys:0:Write:0=../etc",
+            "--TbBridge:Webhooks:0:Url=ftp://example.invalid/hook",
+        ]);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(error.Failures, f => f.Contains("ApiKeys:0:Key must be at least 16", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("ApiKeys:0: project '../etc'", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Webhooks:0:Url must be an absolute http or https URL", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,62 @@
+using Grpc.Core;
+using TbBridge.Server.Tests.Infrastructure;
+
+namespace TbBridge.Server.Tests.EndToEnd;
+
+public sealed class DurabilityTests : IDisposable
+{
+    private readonly TempFolder _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Restart_FileWithAnUnackedTail_IsCutBackToTheLastAckAndTheStreamResumes()
+    {
+        string file;
+        await using (var server = await InProcessServer.StartAsync(_data.Path))
+        {
+            await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "tail");
+            await stream.SendAsync(Batches.Numbered(1, 100));
+            await stream.SendAsync(Batches.Numbered(2, 100));
+            Assert.True(await stream.WaitAckAsync(2));
+            await stream.CompleteAsync();
+            file = Path.Combine(_data.Path, stream.Opened.File);
+        }
+
+        long acked = new FileInfo(file).Length;
+        // What a crash leaves: bytes written after the last ack (a torn record here).
+        await File.AppendAllTextAsync(file, "written-but-never-acked");
+
+        await using (var restarted = await InProcessServer.StartAsync(_data.Path))
+        {
+            Assert.Equal(acked, new FileInfo(file).Length);
+            await using var resumed = await IngestStream.OpenAsync(restarted.Channel, "p", "r", "w0", "tail");
+            Assert.Equal(2UL, resumed.Opened.LastSequence);
+            await resumed.SendAsync(Batches.Numbered(3, 100));
+            Assert.True(await resumed.WaitAckAsync(3));
+            await resumed.CompleteAsync();
+        }
+
+        var steps = EventFiles.Scalars(_data.Path, "p", "r").Select(s => s.Step).ToArray(); // fails on any damaged record
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), steps.Order());
+    }
+
+    [Fact]
+    public async Task GracefulStop_OpenStream_EndsWithUnavailableAfterItsLastAck()
+    {
+        var server = await InProcessServer.StartAsync(_data.Path);
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "stop", "w0", "stopping");
+        for (ulong seq = 1; seq <= 20; seq++)
+        {
+            await stream.SendAsync(Batches.Numbered(seq, 500));
+        }
+
+        Assert.True(await stream.WaitAckAsync(20));
+        await server.StopAsync();
+        var ended = await stream.WaitForEndAsync();
+        Assert.True(ended!.StatusCode == StatusCode.Unavailable, ended.ToString());
+        Assert.Contains("shutting down", ended.Status.Detail, StringComparison.Ordinal);
+        await server.DisposeAsync();
+        Assert.Equal(10_000, EventFiles.Scalars(_data.Path, "p", "stop").Count);
+    }
+}
