@@ -61,6 +61,6 @@ public sealed partial class RunAnalyzer
         Raise(AlertKind.NanInf, AlertSeverity.Critical, "training", step, wallTime, tag, message, evidence, tags);
     }
 
-    private Dictionary<string, double> NonFiniteEvidence(double value) =>
-        Evidence(("is_nan", double.IsNaN(value) ? 1 : 0), ("is_inf", double.IsInfinity(value) ? 1 : 0), ("step", _lastStep));
+    private static Dictionary<string, double> NonFiniteEvidence(double value) =>
+        Evidence(("is_nan", double.IsNaN(value) ? 1 : 0), ("is_inf", double.IsInfinity(value) ? 1 : 0));
 }
