@@ -13,6 +13,7 @@ public sealed partial class RunAnalyzer
             return;
         }
 
+        FlushPendingSpike(long.MaxValue);
         RaisePendingValidationNan();
         if (_breakdownStep is null)
         {

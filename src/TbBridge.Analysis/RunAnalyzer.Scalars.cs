@@ -9,6 +9,8 @@ public sealed partial class RunAnalyzer
     private readonly List<ScalarSeries> _valLosses = [];
     private readonly HashSet<string> _unknownTags = new(StringComparer.Ordinal);
     private long? _lastLrIncreaseStep;
+    private long? _lastLrJumpStep;
+    private PendingSpike? _pendingSpike;
     private double _lastLr = double.NaN;
 
     /// <summary>Observes one scalar point. Non-finite values are allowed (they are what <c>nan_inf</c> is about).</summary>
@@ -72,6 +74,11 @@ public sealed partial class RunAnalyzer
                 if (value > _lastLr * 1.000001)
                 {
                     _lastLrIncreaseStep = step;
+                }
+
+                if (value >= 1.5 * _lastLr && _lastLr > 0)
+                {
+                    _lastLrJumpStep = step; // a warm restart or a step up: the loss may jump on purpose
                 }
 
                 _lastLr = value;
@@ -203,21 +210,13 @@ public sealed partial class RunAnalyzer
             var z = Math.Log(x / s.Median) / Math.Max(s.LogSigma, 0.01);
             if (z >= o.SpikeMinZ)
             {
+                // Held until a later step is seen: the learning rate of the same step may still arrive and show a warm
+                // restart or a step up, after which a jump of the loss is intended.
                 isSpike = true;
-                s.Events.Enqueue(s.Count + 1);
+                FlushPendingSpike(long.MaxValue);
+                _pendingSpike = new PendingSpike(s, step, wallTime, x, s.Median, z, s.Count + 1);
                 s.LastEventCount = s.Count + 1;
-                Raise(AlertKind.LossSpike, AlertSeverity.Warning, s.Tag, step, wallTime, s.Tag,
-                    $"{s.Tag} spiked to {Fmt(x)} at step {step}, {Fmt(x / s.Median)}x its recent median of {Fmt(s.Median)}",
-                    Evidence(("value", x), ("median", s.Median), ("ratio", x / s.Median), ("robust_z", z)));
             }
-        }
-
-        TrimEvents(s, s.Count + 1, 10 * o.OscillationWindow);
-        if (isSpike && s.Events.Count >= o.OscillationMinExcursions)
-        {
-            Raise(AlertKind.Oscillation, AlertSeverity.Warning, s.Tag, step, wallTime, s.Tag,
-                $"{s.Tag} spiked {s.Events.Count} times in its last {10 * o.OscillationWindow} points: training is unstable",
-                Evidence(("spikes", s.Events.Count), ("window_points", 10 * o.OscillationWindow)));
         }
 
         if (!isSpike && s.Count + 1 - s.LastEventCount >= 50)
@@ -225,6 +224,37 @@ public sealed partial class RunAnalyzer
             Clear(AlertKind.LossSpike, s.Tag);
         }
     }
+
+    /// <summary>Reports the held spike once a point of a later step arrives (or the run completes).</summary>
+    private void FlushPendingSpike(long currentStep)
+    {
+        if (_pendingSpike is not { } p || currentStep <= p.Step)
+        {
+            return;
+        }
+
+        _pendingSpike = null;
+        if (_lastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50)
+        {
+            return;
+        }
+
+        var s = p.Series;
+        var o = _options;
+        s.Events.Enqueue(p.Index);
+        TrimEvents(s, p.Index, 10 * o.OscillationWindow);
+        Raise(AlertKind.LossSpike, AlertSeverity.Warning, s.Tag, p.Step, p.WallTime, s.Tag,
+            $"{s.Tag} spiked to {Fmt(p.Value)} at step {p.Step}, {Fmt(p.Value / p.Median)}x its recent median of {Fmt(p.Median)}",
+            Evidence(("value", p.Value), ("median", p.Median), ("ratio", p.Value / p.Median), ("robust_z", p.Z)));
+        if (s.Events.Count >= o.OscillationMinExcursions)
+        {
+            Raise(AlertKind.Oscillation, AlertSeverity.Warning, s.Tag, p.Step, p.WallTime, s.Tag,
+                $"{s.Tag} spiked {s.Events.Count} times in its last {10 * o.OscillationWindow} points: training is unstable",
+                Evidence(("spikes", s.Events.Count), ("window_points", 10 * o.OscillationWindow)));
+        }
+    }
+
+    private sealed record PendingSpike(ScalarSeries Series, long Step, double WallTime, double Value, double Median, double Z, long Index);
 
     private void CheckFastGrowth(ScalarSeries s, long step, double wallTime, double x, double factor, string kind, AlertSeverity severity, string subject, int minHistory)
     {

@@ -79,6 +79,7 @@ public sealed partial class RunAnalyzer
         }
 
         PointsObserved++;
+        FlushPendingSpike(step);
         if (step >= _lastStep)
         {
             _lastStep = step;

@@ -22,6 +22,25 @@ public sealed class SpikeAndOscillationTests
     }
 
     [Fact]
+    public void ObserveScalar_LossJumpsAtAWarmRestartOfTheLr_NotASpike()
+    {
+        var a = new HealthyRun
+        {
+            Seed = 12,
+            Lr = s => Synthetic.CosineLr(s % 500, 500, 1, 0.1),
+            TrainLoss = (s, v) => s % 500 is >= 500 and <= 503 || (s >= 500 && s % 500 <= 3) ? v * 40 : v,
+        }.Feed(new RunAnalyzer("r"));
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.LossSpike);
+    }
+
+    [Fact]
+    public void ObserveScalar_SameJumpWithoutAnLrChange_IsASpike()
+    {
+        var a = new HealthyRun { Seed = 12, TrainLoss = (s, v) => s == 500 ? v * 40 : v }.Feed(new RunAnalyzer("r"));
+        Assert.Equal(500, a.AssertSingle(AlertKind.LossSpike).Step);
+    }
+
+    [Fact]
     public void ObserveScalar_TwoSpikesFarApart_TwoAlertsAfterTheFirstClears()
     {
         var a = new HealthyRun { Seed = 13, TrainLoss = (s, v) => s is 300 or 700 ? v * 300 : v }.Feed(new RunAnalyzer("r"));
