@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TbBridge.LoadTest;
 
-/// <summary>Command line: <c>--workers 64 --seconds 60 --batch 4096 --window 4 --server URL --data-dir DIR --no-verify</c>.</summary>
+/// <summary>Command line: <c>--workers 64 --seconds 60 --batch 4096 --window 4 --rate POINTS_PER_S --server URL --data-dir DIR --no-verify</c>.</summary>
 internal sealed record LoadTestOptions
 {
     public int Workers { get; init; } = 64;
@@ -25,6 +25,9 @@ internal sealed record LoadTestOptions
 
     public bool Verify { get; init; } = true;
 
+    /// <summary>Points per second each worker sends at most; 0 = as fast as acks allow.</summary>
+    public double RatePerWorker { get; init; }
+
     /// <summary>Seconds between NaN probes.</summary>
     public double ProbeInterval { get; init; } = 0.5;
 
@@ -45,6 +48,7 @@ internal sealed record LoadTestOptions
                 "--server" => options with { Server = Next() },
                 "--data-dir" => options with { DataDirectory = Next() },
                 "--probe-interval" => options with { ProbeInterval = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--rate" => options with { RatePerWorker = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-verify" => options with { Verify = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };

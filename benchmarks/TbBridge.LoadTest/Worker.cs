@@ -55,10 +55,21 @@ internal sealed class Worker
         var batch = CreateBatch();
         ulong sequence = 0;
         long step = 0;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             while (!stop.IsCancellationRequested)
             {
+                if (_options.RatePerWorker > 0)
+                {
+                    // Paced: the next batch leaves when the points sent so far are due.
+                    var due = TimeSpan.FromSeconds(SentPoints / _options.RatePerWorker) - Stopwatch.GetElapsedTime(started);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, stop);
+                    }
+                }
+
                 await _window.WaitAsync(stop);
                 sequence++;
                 batch.Sequence = sequence;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>
-/// Group commit: one loop flushes every dirty session, makes their files durable in one go (<see cref="FileSystemSync"/>), records the resume
+/// Group commit: one loop flushes every dirty session, makes their files durable together (<see cref="ParallelFileSync"/>), records the resume
 /// state of all of them in one SQLite transaction, and only then acks. While a commit runs, the next
 /// one's data accumulates, so the fsync cost is shared by every batch that arrived meanwhile.
 /// </summary>
@@ -15,6 +15,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _commitGate = new();
+    private readonly ParallelFileSync _sync = new();
     private TaskCompletionSource _nextCycle = NewCycle();
     private int _signaled;
     private Task? _loop;
@@ -64,6 +65,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
 
         _stop.Dispose();
         _signal.Dispose();
+        _sync.Dispose();
     }
 
     private static TaskCompletionSource NewCycle() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -141,7 +143,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
 
         try
         {
-            FileSystemSync.FlushAll(prepared.Select(p => p.Session.SyncHandle).ToArray());
+            _sync.FlushAll(prepared.Select(p => p.Session.SyncHandle).ToArray());
 
             long synced = System.Diagnostics.Stopwatch.GetTimestamp();
             _store.SaveAll(states);
