@@ -22,7 +22,6 @@ public sealed class TrainingWatchdog : ISummarySink
 {
     private readonly Lock _gate = new();
     private readonly TrainingWatchdogOptions _options;
-    private readonly AnalysisOptions _analysis;
     private readonly Dictionary<string, RunAnalyzer> _analyzers = new(StringComparer.Ordinal);
     private readonly List<Alert> _alerts = [];
     private readonly ILogger _logger;
@@ -35,7 +34,6 @@ public sealed class TrainingWatchdog : ISummarySink
         _options = options ?? new TrainingWatchdogOptions();
         ArgumentNullException.ThrowIfNull(_options.Analysis, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.RunName, nameof(options));
-        _analysis = MonitorSignalRules.Extend(_options.Analysis);
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TrainingWatchdog>();
     }
 
@@ -134,7 +132,7 @@ public sealed class TrainingWatchdog : ISummarySink
         if (!_analyzers.TryGetValue(subRun, out var analyzer))
         {
             string name = subRun.Length == 0 ? _options.RunName : _options.RunName == "." ? subRun : $"{_options.RunName}/{subRun}";
-            analyzer = new RunAnalyzer(name, _analysis);
+            analyzer = new RunAnalyzer(name, _options.Analysis);
             analyzer.AlertRaised += OnAlert;
             _analyzers.Add(subRun, analyzer);
         }

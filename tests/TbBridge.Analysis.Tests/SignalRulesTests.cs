@@ -50,6 +50,9 @@ public sealed class SignalRulesTests
     [InlineData("grads/fc1.weight/nan_count", SignalRole.NonFiniteCount)]
     [InlineData("epoch", SignalRole.Ignored)]
     [InlineData("loss_scale", SignalRole.Ignored)]
+    [InlineData("update_ratio/fc1.weight", SignalRole.Ignored)]
+    [InlineData("activations/relu1/dead_fraction", SignalRole.Ignored)]
+    [InlineData("activations/sigmoid3/saturated_fraction", SignalRole.Ignored)]
     [InlineData("my_custom_metric", SignalRole.Unknown)]
     public void Classify_Scalar(string tag, SignalRole role) =>
         Assert.Equal(role, SignalRules.Default.Classify(tag, SignalKind.Scalar).Role);

@@ -21,6 +21,11 @@ internal static class DefaultSignalRules
         // Bookkeeping, not training signals.
         new(@"^(?:.*/)?(?:epoch|epochs|step|steps|global_step|iteration|iter|iterations|samples|examples|time|wall_?time|hp_metric|batch_size|throughput|.*per_?sec.*|.*_?per_second|.*memory.*|.*gpu.*)$", SignalRole.Ignored, SignalKind.Scalar),
 
+        // TbBridge.TorchSharp's informational scalars: read by people, by no detector (dead ReLUs are judged on
+        // the activation histograms themselves), but known, so a monitored run is not "unrecognised".
+        new(@"^update_ratio/.+$", SignalRole.Ignored, SignalKind.Scalar),
+        new(@"^activations/.+/(?:zero|dead|saturated)_fraction$", SignalRole.Ignored, SignalKind.Scalar),
+
         new($@"{B}(?:lr|learning[_\-\s]?rate|learningrate){E}|^lr|learning_?rate", SignalRole.LearningRate, SignalKind.Scalar),
 
         new($@"{B}(?:pred|preds|prediction|predictions|predicted|predicted[_\-]?class(?:es)?|argmax){E}", SignalRole.Predictions, SignalKind.Histogram),
