@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TbBridge.Events;
+using TbBridge.Testing;
 
 namespace TbBridge.Cli.Tests;
 
@@ -19,7 +20,7 @@ public class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_Json_PyTorchRunsReportLabelledProblemsInTheDocumentedShape()
     {
-        var (exitCode, output, _) = await RunAsync("analyze", TestPaths.PyTorchRuns, "--json");
+        var (exitCode, output, _) = await RunAsync("analyze", RepoPaths.PyTorchRuns, "--json");
 
         Assert.Equal(0, exitCode);
         using var doc = JsonDocument.Parse(output);
@@ -40,7 +41,7 @@ public class AnalyzeCommandTests
         // Every run's labelled problems, read from its label.json.
         foreach (var (name, run) in runs)
         {
-            using var label = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.PyTorchRuns, name, "label.json")));
+            using var label = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.PyTorchRuns, name, "label.json")));
             var kinds = run.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("kind").GetString()).ToHashSet();
             foreach (var problem in label.RootElement.GetProperty("problems").EnumerateArray())
             {
@@ -52,7 +53,7 @@ public class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_Table_ShowsAlertsAndCleanRuns()
     {
-        var (exitCode, output, _) = await RunAsync("analyze", TestPaths.PyTorchRuns);
+        var (exitCode, output, _) = await RunAsync("analyze", RepoPaths.PyTorchRuns);
 
         Assert.Equal(0, exitCode);
         Assert.Contains("17 run(s), 13 with problems", output, StringComparison.Ordinal);
@@ -64,7 +65,7 @@ public class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_Config_MapsAnUnusualLossTagToItsRole()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         string runDir = Path.Combine(temp.Path, "custom");
         using (var writer = EventFileWriter.Create(runDir))
         {
@@ -92,7 +93,7 @@ public class AnalyzeCommandTests
     [Fact]
     public async Task Analyze_BadConfig_ExitsTwoWithTheReason()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         string config = Path.Combine(temp.Path, "signals.json");
         File.WriteAllText(config, """{ "rules": [ { "pattern": "x", "role": "no_such_role" } ] }""");
 

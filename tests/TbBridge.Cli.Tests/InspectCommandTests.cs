@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 using TbBridge.Events;
+using TbBridge.Testing;
 
 namespace TbBridge.Cli.Tests;
 
@@ -17,7 +18,7 @@ public class InspectCommandTests
     [Fact]
     public async Task Inspect_Json_PyTorchRunsReportEveryTagWithExactCountsAndSteps()
     {
-        var (exitCode, output, _) = await RunAsync("inspect", TestPaths.PyTorchRuns, "--json");
+        var (exitCode, output, _) = await RunAsync("inspect", RepoPaths.PyTorchRuns, "--json");
 
         Assert.Equal(0, exitCode);
         using var doc = JsonDocument.Parse(output);
@@ -34,7 +35,7 @@ public class InspectCommandTests
         Assert.Equal("histogram", tags["val/predictions"].GetProperty("kind").GetString());
 
         // Every tag's count and step range against an independent count over the run's own file.
-        var expected = CountIndependently(Directory.GetFiles(Path.Combine(TestPaths.PyTorchRuns, "nan-in-batch"), "*tfevents*").Single());
+        var expected = CountIndependently(Directory.GetFiles(Path.Combine(RepoPaths.PyTorchRuns, "nan-in-batch"), "*tfevents*").Single());
         Assert.Equal(expected.Count, tags.Count);
         foreach (var (tag, (count, first, last)) in expected)
         {
@@ -45,7 +46,7 @@ public class InspectCommandTests
     [Fact]
     public async Task Inspect_Json_Tf2TensorScalarsCountAsScalars()
     {
-        var (exitCode, output, _) = await RunAsync("inspect", Path.Combine(TestPaths.ReferenceRecords, "tensorboard-writer"), "--json");
+        var (exitCode, output, _) = await RunAsync("inspect", Path.Combine(RepoPaths.ReferenceRecords, "tensorboard-writer"), "--json");
 
         Assert.Equal(0, exitCode);
         using var doc = JsonDocument.Parse(output);
@@ -58,8 +59,8 @@ public class InspectCommandTests
     [Fact]
     public async Task Inspect_Json_DamagedFileListsErrorWithFileAndOffsetAndExitsOne()
     {
-        using var temp = new TempDirectory();
-        string source = Directory.GetFiles(Path.Combine(TestPaths.PyTorchRuns, "healthy-adam"), "*tfevents*").Single();
+        using var temp = new TempFolder();
+        string source = Directory.GetFiles(Path.Combine(RepoPaths.PyTorchRuns, "healthy-adam"), "*tfevents*").Single();
         byte[] bytes = File.ReadAllBytes(source);
         string damaged = Path.Combine(temp.Path, Path.GetFileName(source));
         File.WriteAllBytes(damaged, bytes.AsSpan(0, bytes.Length - 10).ToArray());
@@ -77,7 +78,7 @@ public class InspectCommandTests
     [Fact]
     public async Task Inspect_Table_ShowsRunsTagsAndWallTimes()
     {
-        var (exitCode, output, _) = await RunAsync("inspect", Path.Combine(TestPaths.ReferenceRecords, "pytorch"));
+        var (exitCode, output, _) = await RunAsync("inspect", Path.Combine(RepoPaths.ReferenceRecords, "pytorch"));
 
         Assert.Equal(0, exitCode);
         Assert.Contains("group_train", output, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using TbBridge.Client.Tests.Support;
 using TbBridge.Events;
+using TbBridge.Testing;
 
 namespace TbBridge.Client.Tests;
 

@@ -1,5 +1,6 @@
 using TbBridge.Client.Tests.Support;
 using TbBridge.Events;
+using TbBridge.Testing;
 
 namespace TbBridge.Client.Tests;
 
@@ -28,7 +29,7 @@ public class HistogramBucketsTests
     [Fact]
     public void DefaultLimits_ContainEveryLimitPyTorchWroteInTheReferenceHistograms()
     {
-        string dir = Path.Combine(SharedData.ReferenceRecords, "pytorch");
+        string dir = Path.Combine(RepoPaths.ReferenceRecords, "pytorch");
         var run = LogDirectory.DiscoverRuns(dir).Single(r => r.Name == ".");
         var histograms = RunReader.ReadRun(run).SelectMany(e => e.Values)
             .Where(v => v.Tag is "hist/normal" or "hist/tensorflow_bins").Select(v => v.Histogram!).ToList();

@@ -1,6 +1,7 @@
 using TbBridge.Client.Tests.Support;
 using TbBridge.Events.Protos;
 using TbBridge.Events.Protos.Hparams;
+using TbBridge.Testing;
 
 namespace TbBridge.Client.Tests;
 
@@ -10,7 +11,7 @@ namespace TbBridge.Client.Tests;
 /// </summary>
 public class ReferenceLayoutTests
 {
-    private static string Reference(params string[] parts) => Path.Combine([SharedData.ReferenceRecords, "pytorch", .. parts]);
+    private static string Reference(params string[] parts) => Path.Combine([RepoPaths.ReferenceRecords, "pytorch", .. parts]);
 
     [Fact]
     public void ScalarsTextAndRawHistogram_MatchPyTorchsRecords()

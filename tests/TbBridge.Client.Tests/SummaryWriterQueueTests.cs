@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using TbBridge.Client.Tests.Support;
+using TbBridge.Testing;
 
 namespace TbBridge.Client.Tests;
 

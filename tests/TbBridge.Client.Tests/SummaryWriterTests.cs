@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using TbBridge.Client.Tests.Support;
 using TbBridge.Events;
+using TbBridge.Testing;
 
 namespace TbBridge.Client.Tests;
 

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using TbBridge.Events.Protos;
 using TbBridge.Events.Tests.Support;
+using TbBridge.Testing;
 
 namespace TbBridge.Events.Tests;
 

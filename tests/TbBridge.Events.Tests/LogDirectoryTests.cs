@@ -1,4 +1,5 @@
 using TbBridge.Events.Tests.Support;
+using TbBridge.Testing;
 
 namespace TbBridge.Events.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TbBridge.Events.Protos;
 using TbBridge.Events.Tests.Support;
+using TbBridge.Testing;
 
 namespace TbBridge.Events.Tests;
 
@@ -10,7 +11,7 @@ public class PyTorchRunsTests
     public static TheoryData<string> RunNames()
     {
         var data = new TheoryData<string>();
-        foreach (string dir in Directory.EnumerateDirectories(SharedData.PyTorchRuns).Order(StringComparer.Ordinal))
+        foreach (string dir in Directory.EnumerateDirectories(RepoPaths.PyTorchRuns).Order(StringComparer.Ordinal))
         {
             data.Add(Path.GetFileName(dir));
         }
@@ -21,7 +22,7 @@ public class PyTorchRunsTests
     [Fact]
     public void DiscoverRuns_PyTorchRuns_FindsAllSeventeen()
     {
-        var runs = LogDirectory.DiscoverRuns(SharedData.PyTorchRuns);
+        var runs = LogDirectory.DiscoverRuns(RepoPaths.PyTorchRuns);
 
         Assert.Equal(17, runs.Count);
         Assert.Contains(runs, r => r.Name == "nan-in-batch");
@@ -32,7 +33,7 @@ public class PyTorchRunsTests
     [MemberData(nameof(RunNames))]
     public void ReadRun_EveryRun_ReturnsEveryPointOfTheIndependentParse(string name)
     {
-        var run = LogDirectory.DiscoverRuns(SharedData.PyTorchRuns).Single(r => r.Name == name);
+        var run = LogDirectory.DiscoverRuns(RepoPaths.PyTorchRuns).Single(r => r.Name == name);
         var errors = new List<EventReadError>();
 
         var events = RunReader.ReadRun(run, errors).ToList();
@@ -89,7 +90,7 @@ public class PyTorchRunsTests
     [Fact]
     public void ReadRun_NanInBatch_LossFiniteAt349AndNaNAt350()
     {
-        var run = LogDirectory.DiscoverRuns(SharedData.PyTorchRuns).Single(r => r.Name == "nan-in-batch");
+        var run = LogDirectory.DiscoverRuns(RepoPaths.PyTorchRuns).Single(r => r.Name == "nan-in-batch");
 
         var loss = RunReader.ReadRun(run)
             .SelectMany(e => e.Values.Where(v => v.Tag == "train/loss").Select(v => (e.Step, v.Scalar)))
@@ -106,7 +107,7 @@ public class PyTorchRunsTests
     [MemberData(nameof(RunNames))]
     public void ReadRun_EveryRun_FirstNonFiniteLossMatchesLabel(string name)
     {
-        var run = LogDirectory.DiscoverRuns(SharedData.PyTorchRuns).Single(r => r.Name == name);
+        var run = LogDirectory.DiscoverRuns(RepoPaths.PyTorchRuns).Single(r => r.Name == name);
         using var label = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Directory, "label.json")));
         var expected = label.RootElement.GetProperty("first_nonfinite_loss_step");
 

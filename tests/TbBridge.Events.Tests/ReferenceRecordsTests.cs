@@ -1,4 +1,5 @@
 using TbBridge.Events.Tests.Support;
+using TbBridge.Testing;
 
 namespace TbBridge.Events.Tests;
 
@@ -20,7 +21,7 @@ public class ReferenceRecordsTests
     [Fact]
     public void ReadRun_PyTorchScalars_ExactValuesIncludingNonFinite()
     {
-        var tags = ReadTags(Path.Combine(SharedData.ReferenceRecords, "pytorch"));
+        var tags = ReadTags(Path.Combine(RepoPaths.ReferenceRecords, "pytorch"));
 
         Assert.Equal([(0L, 0.0), (1, 0.5), (2, 1.0), (3, 1.5), (4, 2.0)], tags["scalar/plain"].Select(p => (p.Step, p.Value.Scalar)));
         Assert.True(double.IsNaN(Assert.Single(tags["scalar/nan"]).Value.Scalar));
@@ -32,7 +33,7 @@ public class ReferenceRecordsTests
     [Fact]
     public void ReadRun_PyTorchHistograms_RawAndComputed()
     {
-        var tags = ReadTags(Path.Combine(SharedData.ReferenceRecords, "pytorch"));
+        var tags = ReadTags(Path.Combine(RepoPaths.ReferenceRecords, "pytorch"));
 
         var raw = Assert.Single(tags["hist/raw"]).Value;
         Assert.Equal(ValueKind.Histogram, raw.Kind);
@@ -48,7 +49,7 @@ public class ReferenceRecordsTests
     [Fact]
     public void ReadRun_PyTorchText_IsTextKindWithContent()
     {
-        var tags = ReadTags(Path.Combine(SharedData.ReferenceRecords, "pytorch"));
+        var tags = ReadTags(Path.Combine(RepoPaths.ReferenceRecords, "pytorch"));
 
         var text = Assert.Single(tags["notes/text_summary"]).Value;
         Assert.Equal(ValueKind.Text, text.Kind);
@@ -59,7 +60,7 @@ public class ReferenceRecordsTests
     [Fact]
     public void DiscoverRuns_PyTorchReference_FindsScalarsGroupAndHparamsSubRuns()
     {
-        var names = LogDirectory.DiscoverRuns(Path.Combine(SharedData.ReferenceRecords, "pytorch")).Select(r => r.Name).ToList();
+        var names = LogDirectory.DiscoverRuns(Path.Combine(RepoPaths.ReferenceRecords, "pytorch")).Select(r => r.Name).ToList();
 
         Assert.Contains(".", names);
         Assert.Contains("group_train", names);
@@ -70,7 +71,7 @@ public class ReferenceRecordsTests
     [Fact]
     public void ReadRun_TensorBoardWriter_Tf2TensorScalarsAreScalars()
     {
-        var tags = ReadTags(Path.Combine(SharedData.ReferenceRecords, "tensorboard-writer"));
+        var tags = ReadTags(Path.Combine(RepoPaths.ReferenceRecords, "tensorboard-writer"));
 
         var points = tags["tf2/scalar"];
         Assert.All(points, p => Assert.Equal(ValueKind.Scalar, p.Value.Kind));

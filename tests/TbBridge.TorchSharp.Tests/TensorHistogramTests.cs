@@ -3,6 +3,7 @@ using TbBridge.TorchSharp.Tests.Internal;
 using TbBridge.TorchSharp.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
+using TbBridge.Testing;
 
 namespace TbBridge.TorchSharp.Tests;
 

@@ -2,6 +2,7 @@ using TbBridge.Analysis;
 using TbBridge.TorchSharp.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
+using TbBridge.Testing;
 
 namespace TbBridge.TorchSharp.Tests;
 

@@ -1,3 +1,4 @@
+using TbBridge.Testing;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -6,21 +7,7 @@ namespace TbBridge.Server.Tests.Deployment;
 /// <summary>Reads the repository's deployment files as plain YAML trees (maps, lists, strings).</summary>
 internal static class DeploymentFiles
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TbBridge.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir?.FullName ?? throw new InvalidOperationException("TbBridge.sln not found above the test binaries");
-        }
-    }
-
-    public static string PathOf(string relative) => Path.Combine(RepoRoot, relative);
+    public static string PathOf(string relative) => Path.Combine(RepoPaths.Root, relative);
 
     public static Dictionary<object, object> Load(string relative) =>
         new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(File.ReadAllText(PathOf(relative)));
