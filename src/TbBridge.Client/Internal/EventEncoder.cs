@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Text;
 using Google.Protobuf;
+using TbBridge.Events;
 using TbBridge.Events.Protos;
 using TbBridge.Events.Protos.Hparams;
 
@@ -10,14 +10,13 @@ namespace TbBridge.Internal;
 /// Serializes points as <c>tensorboard.Event</c> messages in the layout PyTorch's writer uses (checked
 /// against the reference records): scalars as <c>simple_value</c>, histograms as <c>histo</c>, text as
 /// the text plugin's DT_STRING tensor under <c>&lt;tag&gt;/text_summary</c>, hparams as the hparams
-/// plugin's three records. Scalars, by far the most frequent, are encoded by hand into a reused buffer
-/// with cached UTF-8 tags: no allocation per point. One encoder per thread.
+/// plugin's three records. Scalars, by far the most frequent, go through <see cref="ScalarEventEncoder"/>
+/// into a reused buffer with cached UTF-8 tags: no allocation per point. One encoder per thread.
 /// </summary>
 internal sealed class EventEncoder
 {
     private const int MaxCachedTags = 4096;
     private readonly Dictionary<string, byte[]> _tagBytes = new(StringComparer.Ordinal);
-    private static readonly float CanonicalNaN = BitConverter.UInt32BitsToSingle(0x7FC00000);
     private byte[] _buffer = new byte[256];
 
     /// <summary>The tag suffix and plugin PyTorch and TensorBoard use for text.</summary>
@@ -27,46 +26,13 @@ internal sealed class EventEncoder
     internal ReadOnlySpan<byte> EncodeScalar(string tag, long step, double wallTime, float value)
     {
         byte[] tagUtf8 = TagBytes(tag);
-        int valueLength = 1 + VarintLength((ulong)tagUtf8.Length) + tagUtf8.Length + 5;
-        int summaryLength = 1 + VarintLength((ulong)valueLength) + valueLength;
-        int total = (wallTime != 0 ? 9 : 0) + (step != 0 ? 1 + VarintLength((ulong)step) : 0) + 1 + VarintLength((ulong)summaryLength) + summaryLength;
-        if (_buffer.Length < total)
+        int max = ScalarEventEncoder.MaxLength(tagUtf8.Length);
+        if (_buffer.Length < max)
         {
-            _buffer = new byte[Math.Max(total, _buffer.Length * 2)];
+            _buffer = new byte[Math.Max(max, _buffer.Length * 2)];
         }
 
-        var span = _buffer.AsSpan();
-        int p = 0;
-        if (wallTime != 0)
-        {
-            span[p++] = 0x09; // field 1 wall_time, fixed64
-            BinaryPrimitives.WriteDoubleLittleEndian(span[p..], wallTime);
-            p += 8;
-        }
-
-        if (step != 0)
-        {
-            span[p++] = 0x10; // field 2 step, varint
-            p += WriteVarint(span[p..], (ulong)step);
-        }
-
-        span[p++] = 0x2A; // field 5 summary
-        p += WriteVarint(span[p..], (ulong)summaryLength);
-        span[p++] = 0x0A; // Summary.value (field 1)
-        p += WriteVarint(span[p..], (ulong)valueLength);
-        span[p++] = 0x0A; // Value.tag (field 1)
-        p += WriteVarint(span[p..], (ulong)tagUtf8.Length);
-        tagUtf8.CopyTo(span[p..]);
-        p += tagUtf8.Length;
-        span[p++] = 0x15; // Value.simple_value (field 2), fixed32; a oneof member, so written even when 0
-        if (float.IsNaN(value))
-        {
-            value = CanonicalNaN; // .NET's double.NaN narrows to a negative NaN; write the one Python writes
-        }
-
-        BinaryPrimitives.WriteSingleLittleEndian(span[p..], value);
-        p += 4;
-        return span[..p];
+        return _buffer.AsSpan(0, ScalarEventEncoder.Write(_buffer, tagUtf8, step, wallTime, value));
     }
 
     internal static Event Histogram(string tag, long step, double wallTime, HistogramData histogram)
@@ -170,30 +136,5 @@ internal sealed class EventEncoder
         }
 
         return bytes;
-    }
-
-    private static int VarintLength(ulong value)
-    {
-        int n = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            n++;
-        }
-
-        return n;
-    }
-
-    private static int WriteVarint(Span<byte> span, ulong value)
-    {
-        int n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        span[n++] = (byte)value;
-        return n;
     }
 }

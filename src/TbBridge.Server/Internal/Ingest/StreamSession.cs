@@ -137,13 +137,13 @@ internal sealed partial class StreamSession : IDisposable
         for (int i = 0; i < scalars.Count; i++)
         {
             byte[] tag = tagBytes[scalars.TagIndex[i]];
-            int max = EventEncoder.MaxScalarSize(tag.Length);
+            int max = ScalarEventEncoder.MaxLength(tag.Length);
             if (_scratch.Length < max)
             {
                 _scratch = new byte[max * 2];
             }
 
-            int length = EventEncoder.WriteScalar(_scratch, scalars.WallTimes[i], scalars.Steps[i], tag, scalars.Values[i]);
+            int length = ScalarEventEncoder.Write(_scratch, tag, scalars.Steps[i], scalars.WallTimes[i], (float)scalars.Values[i]);
             _writer.WriteEvent(_scratch.AsSpan(0, length));
         }
     }
