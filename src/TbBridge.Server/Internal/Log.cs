@@ -21,6 +21,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Warning, "Refused {Caller} ({StreamId}) with {StatusCode}: {Reason}")]
     public static partial void Rejected(ILogger logger, string caller, string streamId, string statusCode, string reason);
 
+    [LoggerMessage(13, LogLevel.Error, "Analysis of stream {StreamId} failed and is off for the rest of the stream; its points are still written")]
+    public static partial void AnalysisFailed(ILogger logger, string streamId, Exception exception);
+
     [LoggerMessage(10, LogLevel.Error, "Group commit failed; the streams involved end and resume from their last durable sequence")]
     public static partial void CommitFailed(ILogger logger, Exception exception);
 

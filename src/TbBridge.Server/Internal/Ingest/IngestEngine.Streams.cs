@@ -89,8 +89,18 @@ internal sealed partial class IngestEngine
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
         run.AddTags(batch.Tags);
         run.AddPoints(written, maxStep);
-        session.Analysis?.Observe(batch);
         _committer!.Notify();
+        try
+        {
+            session.Analysis?.Observe(batch);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The data is written and will be acked; only this stream's analysis stops.
+            Log.AnalysisFailed(_logger, session.Identity.StreamId, ex);
+            session.Analysis = null;
+        }
+
         return written;
     }
 
