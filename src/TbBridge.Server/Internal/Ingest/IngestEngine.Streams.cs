@@ -32,17 +32,21 @@ internal sealed partial class IngestEngine
             }
         }
 
-        StreamSession session;
-        bool resumed;
+        StreamState? state;
         lock (_gate)
         {
             ThrowIfStopping();
-            if (_active.ContainsKey(identity.StreamId))
+            if (_active.ContainsKey(identity.StreamId) || !_opening.Add(identity.StreamId))
             {
                 throw new StreamRejectedException(StreamRejection.Busy, $"Stream '{identity.StreamId}' is being opened by another connection at the same time.");
             }
 
-            resumed = _states.TryGetValue(identity.StreamId, out var state);
+            _states.TryGetValue(identity.StreamId, out state);
+        }
+
+        StreamSession session;
+        try
+        {
             if (state is not null && (state.Identity.Project != identity.Project || state.Identity.Run != identity.Run || state.Identity.Worker != identity.Worker))
             {
                 throw new StreamRejectedException(
@@ -50,10 +54,32 @@ internal sealed partial class IngestEngine
                     $"Stream '{identity.StreamId}' belongs to {state.Identity.Project}/{state.Identity.Run} worker '{state.Identity.Worker}'; use a new stream id.");
             }
 
+            // File creation can block on a busy disk: it happens outside the engine's lock, which the committer needs.
             var writer = CreateWriter(identity);
             session = new StreamSession(identity, writer, Path.GetRelativePath(DataDirectory, writer.FilePath), state?.LastSequence ?? 0);
-            var current = session;
-            session.Analysis = _analysis.Create(identity, alert => OnAlert(current, alert));
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _opening.Remove(identity.StreamId);
+            }
+
+            throw;
+        }
+
+        var current = session;
+        session.Analysis = _analysis.Create(identity, alert => OnAlert(current, alert));
+        bool resumed = state is not null;
+        lock (_gate)
+        {
+            _opening.Remove(identity.StreamId);
+            if (_stopping)
+            {
+                session.Dispose();
+                ThrowIfStopping();
+            }
+
             _active[identity.StreamId] = session;
             _activeSnapshot = [.. _active.Values];
         }

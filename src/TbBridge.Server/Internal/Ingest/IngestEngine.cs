@@ -25,6 +25,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StreamSession> _active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StreamState> _states = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _opening = new(StringComparer.Ordinal);
     private StreamSession[] _activeSnapshot = [];
     private StreamStateStore? _store;
     private GroupCommitter? _committer;
