@@ -11,7 +11,7 @@ internal sealed record Fault(string Name, string Description, IReadOnlyList<stri
         new("dead-relu", "the first layer's biases start at -100: its ReLUs never fire", ["dead_relu", "plateau"]),
         new("vanishing-sigmoid", "a 12-layer sigmoid network: gradients vanish before the first layers", ["vanishing_gradients", "plateau"]),
         new("exploding-init", "every weight starts at 300x its default initialisation", ["exploding_gradients"]),
-        new("unnormalized-inputs", "inputs are scaled by 1000 and shifted by 500", ["exploding_gradients", "divergence", "nan_inf"]),
+        new("unnormalized-inputs", "inputs are scaled by 1000 and shifted by 500 (a GRU's gates saturate instead: its loss stalls)", ["exploding_gradients", "divergence", "nan_inf", "plateau"]),
         new("heavy-dropout", "dropout of 0.97 after every hidden layer (plain SGD, learning rate 0.01)", ["plateau", "oscillation", "exploding_gradients", "loss_spike"]),
         new("overfit", "a wide network trained on 64 samples, validated on 1024 others", ["overfitting"]),
         new("loss-spike", "at step 200 one corrupted batch (inputs x30, labels shuffled); its update is skipped", ["loss_spike"]),

@@ -3,15 +3,19 @@ using System.Globalization;
 namespace TorchSharpTraining;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record SampleOptions(Fault? Fault, int Steps, string LogDir, bool StopOnCritical, Uri? Remote, int Seed)
+internal sealed record SampleOptions(Fault? Fault, string Model, string Schedule, int Steps, string LogDir, bool StopOnCritical, Uri? Remote, int Seed)
 {
     public const string Usage = """
-        TorchSharpTraining [--fault NAME] [--steps N] [--logdir DIR] [--no-stop] [--remote URL] [--seed N]
+        TorchSharpTraining [--fault NAME] [--model mlp|cnn|gru] [--schedule NAME] [--steps N] [--logdir DIR]
+                           [--no-stop] [--remote URL] [--seed N]
 
           --fault NAME   inject a seed fault (default: none, a healthy run). One of:
         {0}
+          --model NAME   mlp (default), cnn (two 1-D convolutions) or gru (a GRU over 5 steps of 4 features)
+          --schedule S   learning-rate schedule: constant (default), cosine, step (x0.1 at 50% and 75%),
+                         warmup-cosine (linear warm-up over 10%, then cosine)
           --steps N      training steps (default 300; 600 for overfit, 800 for heavy-dropout)
-          --logdir DIR   where the event files go (default runs/<fault or healthy>)
+          --logdir DIR   where the event files go (default runs/[<model>-]<fault or healthy>)
           --no-stop      report critical alerts but keep training
           --remote URL   also stream to a TbBridge service (e.g. http://127.0.0.1:5000)
           --seed N       random seed (default 1)
@@ -21,6 +25,8 @@ internal sealed record SampleOptions(Fault? Fault, int Steps, string LogDir, boo
     public static SampleOptions? Parse(string[] args, TextWriter error)
     {
         Fault? fault = null;
+        string model = "mlp";
+        string schedule = "constant";
         int? steps = null;
         string? logDir = null;
         bool stop = true;
@@ -34,6 +40,22 @@ internal sealed record SampleOptions(Fault? Fault, int Steps, string LogDir, boo
                 case "--fault":
                     string name = Value();
                     fault = Fault.Find(name) ?? throw new FormatException($"unknown fault '{name}'");
+                    break;
+                case "--model":
+                    model = Value();
+                    if (model is not ("mlp" or "cnn" or "gru"))
+                    {
+                        throw new FormatException($"unknown model '{model}' (mlp, cnn or gru)");
+                    }
+
+                    break;
+                case "--schedule":
+                    schedule = Value();
+                    if (!LearningRateSchedule.Names.Contains(schedule))
+                    {
+                        throw new FormatException($"unknown schedule '{schedule}' ({string.Join(", ", LearningRateSchedule.Names)})");
+                    }
+
                     break;
                 case "--steps":
                     steps = int.Parse(Value(), CultureInfo.InvariantCulture);
@@ -60,20 +82,28 @@ internal sealed record SampleOptions(Fault? Fault, int Steps, string LogDir, boo
 
         return new SampleOptions(
             fault,
+            model,
+            schedule,
             steps ?? fault?.Name switch
             {
                 "overfit" => 600,
                 "heavy-dropout" => 800,
                 _ => 300,
             },
-            logDir ?? Path.Combine("runs", fault?.Name ?? "healthy"),
+            logDir ?? Path.Combine("runs", RunName(model, fault)),
             stop,
             remote,
             seed);
     }
 
+    /// <summary>The run's name: the fault (or <c>healthy</c>), prefixed by the model when it is not the MLP.</summary>
+    public string RunName() => RunName(Model, Fault);
+
     public static string HelpText() => string.Format(
         CultureInfo.InvariantCulture,
         Usage,
         string.Join(Environment.NewLine, Fault.All.Select(f => $"                   {f.Name,-20} {f.Description}")));
+
+    private static string RunName(string model, Fault? fault) =>
+        model == "mlp" ? fault?.Name ?? "healthy" : $"{model}-{fault?.Name ?? "healthy"}";
 }

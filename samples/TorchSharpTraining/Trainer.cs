@@ -3,7 +3,6 @@ using TbBridge.Analysis;
 using TbBridge.Remote;
 using TbBridge.TorchSharp;
 using TorchSharp;
-using Sequential = TorchSharp.Modules.Sequential;
 using static TorchSharp.torch;
 
 namespace TorchSharpTraining;
@@ -20,27 +19,24 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
     {
         using var data = new SyntheticData(options.Seed, _fault == "overfit" ? 64 : 4096);
         manual_seed(options.Seed + 1);
-        using var model = _fault switch
-        {
-            "vanishing-sigmoid" => Models.DeepSigmoid(),
-            "heavy-dropout" => Models.Mlp(dropout: 0.97),
-            "overfit" => Models.Mlp(hidden: 512),
-            _ => Models.Mlp(),
-        };
+        using var model = Models.Create(options.Model, _fault);
         Prepare(model);
-        using var optimizer = _fault switch
+        double baseRate = _fault switch
         {
-            "lr-too-high" => optim.SGD(model.parameters(), 20, momentum: 0.9),
-            "heavy-dropout" => optim.SGD(model.parameters(), 0.01),
-            _ => optim.SGD(model.parameters(), 0.05, momentum: 0.9),
+            "lr-too-high" => 20,
+            "heavy-dropout" => 0.01,
+            _ => 0.05,
         };
+        using var optimizer = _fault == "heavy-dropout"
+            ? optim.SGD(model.parameters(), baseRate)
+            : optim.SGD(model.parameters(), baseRate, momentum: 0.9);
 
-        var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = options.StopOnCritical, RunName = options.Fault?.Name ?? "healthy" });
+        var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = options.StopOnCritical, RunName = options.RunName() });
         watchdog.AlertRaised += a => output.WriteLine($"[watchdog] step {a.Step}: {a.Kind} ({a.Severity.ToWireString()}) {a.Message}");
         var sinks = new List<ISummarySink> { watchdog };
         if (options.Remote is { } server)
         {
-            sinks.Add(RemoteSink.Create(new RemoteSinkOptions { Server = server, Project = "torchsharp-sample", Run = options.Fault?.Name ?? "healthy" }));
+            sinks.Add(RemoteSink.Create(new RemoteSinkOptions { Server = server, Project = "torchsharp-sample", Run = options.RunName() }));
         }
 
         var writer = new SummaryWriter(options.LogDir, new SummaryWriterOptions { Sinks = sinks });
@@ -50,6 +46,11 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
             double accuracy = double.NaN;
             for (long step = 0; step < options.Steps; step++)
             {
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = baseRate * LearningRateSchedule.Factor(options.Schedule, step, options.Steps);
+                }
+
                 TrainStep(step, model, optimizer, monitor, data);
                 if (step % ValidationInterval == 0)
                 {
@@ -72,12 +73,13 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
         return watchdog.Alerts;
     }
 
-    private void Prepare(Sequential model)
+    private void Prepare(nn.Module<Tensor, Tensor> model)
     {
         using var noGrad = no_grad();
         foreach (var (name, p) in model.named_parameters())
         {
-            if (_fault == "dead-relu" && name == "fc1.bias")
+            // The biases in front of the first ReLU (fc1 in the MLP and the GRU's head, conv1 in the CNN).
+            if (_fault == "dead-relu" && name is "fc1.bias" or "head.fc1.bias" or "conv1.bias")
             {
                 p.fill_(-100);
             }
@@ -88,7 +90,7 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
         }
     }
 
-    private void TrainStep(long step, Sequential model, optim.Optimizer optimizer, TrainingMonitor monitor, SyntheticData data)
+    private void TrainStep(long step, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, TrainingMonitor monitor, SyntheticData data)
     {
         using var scope = NewDisposeScope();
         model.train();
@@ -125,7 +127,7 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
         monitor.Step(step, loss);
     }
 
-    private static double Validate(long step, Sequential model, SyntheticData data, SummaryWriter writer)
+    private static double Validate(long step, nn.Module<Tensor, Tensor> model, SyntheticData data, SummaryWriter writer)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
