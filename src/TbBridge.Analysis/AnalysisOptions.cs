@@ -24,11 +24,26 @@ public sealed record AnalysisOptions
     /// <summary>Slow divergence: the smoothed level is this many times its best level, and above its level at the start.</summary>
     public double SlowDivergenceFactor { get; init; } = 3;
 
-    /// <summary>Loss spike: a point at least this many times the rolling median...</summary>
-    public double SpikeFactor { get; init; } = 10;
+    /// <summary>
+    /// Divergence: the smoothed level of the training loss is this many times its level at the start (the untrained
+    /// model), significantly — whatever happened in between.
+    /// </summary>
+    public double DivergenceAboveStart { get; init; } = 5;
+
+    /// <summary>
+    /// Loss spike: a point at least this many times the rolling median (the floor that keeps a very quiet loss's tiny
+    /// bumps out)...
+    /// </summary>
+    public double SpikeFactor { get; init; } = 1.5;
 
     /// <summary>...and at least this many robust standard deviations (MAD of log values) above it.</summary>
     public double SpikeMinZ { get; init; } = 6;
+
+    /// <summary>
+    /// Exploding gradients: a gradient-norm point at least this many times its rolling median (and <see cref="SpikeMinZ"/>
+    /// robust sigmas above it) is spike-grade; see <see cref="ExplodingRepeatedSpikes"/>.
+    /// </summary>
+    public double GradSpikeFactor { get; init; } = 10;
 
     /// <summary>Oscillation: excursions (a held-out point at least this many times the rolling median)...</summary>
     public double OscillationFactor { get; init; } = 2;
@@ -63,7 +78,7 @@ public sealed record AnalysisOptions
     /// <summary>Exploding gradients: growth by this factor over consecutive rising points.</summary>
     public double ExplodingGrowthFactor { get; init; } = 100;
 
-    /// <summary>Exploding gradients: this many gradient-norm points at least <see cref="SpikeFactor"/> times the rolling median within 100 points.</summary>
+    /// <summary>Exploding gradients: this many spike-grade gradient-norm points (<see cref="GradSpikeFactor"/>) within 100 points.</summary>
     public int ExplodingRepeatedSpikes { get; init; } = 3;
 
     /// <summary>Vanishing gradients: smallest over largest per-parameter gradient norm below this.</summary>
@@ -95,7 +110,9 @@ public sealed record AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(DivergenceRisingPoints, 2);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SlowDivergenceFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceAboveStart, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SpikeFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(GradSpikeFactor, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(SpikeMinZ);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OscillationFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(OscillationMinExcursions, 2);

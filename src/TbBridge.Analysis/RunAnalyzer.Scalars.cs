@@ -130,7 +130,35 @@ public sealed partial class RunAnalyzer
                 Evidence(("level", s.Level), ("best_level", s.BestSmoothLevel), ("initial_level", s.Initial)));
         }
 
+        CheckFarAboveStart(s, step, wallTime);
         CheckPlateau(s, final: false);
+    }
+
+    /// <summary>
+    /// Divergence at any speed: the smoothed level (median of at least 8 points) is <see cref="AnalysisOptions.DivergenceAboveStart"/>
+    /// times the level of the untrained model, and that is 4 standard errors beyond the noise of both medians — so a loss
+    /// that rose while the learning rate warmed up, zig-zagging too much for the fast rule, is still caught. Only the
+    /// main training loss: auxiliary terms (a KL term under annealing, a GAN's generator loss) may rise by design.
+    /// </summary>
+    private void CheckFarAboveStart(ScalarSeries s, long step, double wallTime)
+    {
+        const int LevelPoints = 8;
+        var o = _options;
+        if (s.Count < 4 * LevelPoints || !(s.Initial > 0) || !(s.Level >= o.DivergenceAboveStart * s.Initial)
+            || IsActive(AlertKind.Divergence, "training") || !ReferenceEquals(s, PrimaryLoss()))
+        {
+            return;
+        }
+
+        var levelPoints = Math.Min(32, s.Count / 4);
+        var standardError = s.LogNoise * RobustStats.MedianEfficiency * Math.Sqrt((1.0 / s.InitialPoints) + (1.0 / levelPoints));
+        var z = Math.Log(s.Level / s.Initial) / Math.Max(standardError, 0.01);
+        if (z >= 4)
+        {
+            Raise(AlertKind.Divergence, AlertSeverity.Critical, "training", step, wallTime, s.Tag,
+                $"{s.Tag} is at {Fmt(s.Level)}, {Fmt(s.Level / s.Initial)}x where it started ({Fmt(s.Initial)}): training is diverging",
+                Evidence(("level", s.Level), ("initial_level", s.Initial), ("ratio", s.Level / s.Initial), ("z", z)));
+        }
     }
 
     private void OnValLoss(ScalarSeries s, long step, double wallTime, double x)
@@ -178,7 +206,7 @@ public sealed partial class RunAnalyzer
             CheckFastGrowth(s, step, wallTime, x, o.DivergenceFactor, AlertKind.Divergence, AlertSeverity.Critical, "training", o.MinHistory);
         }
 
-        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median
+        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.GradSpikeFactor * s.Median
             && Math.Log(x / s.Median) >= o.SpikeMinZ * Math.Max(s.LogSigma, 0.01))
         {
             s.Events.Enqueue(s.Count + 1);
@@ -188,7 +216,7 @@ public sealed partial class RunAnalyzer
         if (s.Events.Count >= o.ExplodingRepeatedSpikes)
         {
             Raise(AlertKind.ExplodingGradients, AlertSeverity.Warning, "gradients", step, wallTime, s.Tag,
-                $"{s.Tag} spiked to {o.SpikeFactor}x its median or more {s.Events.Count} times within 100 points (now {Fmt(x)}, median {Fmt(s.Median)}): gradients are exploding",
+                $"{s.Tag} spiked to {o.GradSpikeFactor}x its median or more {s.Events.Count} times within 100 points (now {Fmt(x)}, median {Fmt(s.Median)}): gradients are exploding",
                 Evidence(("spikes", s.Events.Count), ("grad_norm", x), ("median", s.Median)));
         }
 

@@ -51,13 +51,14 @@ internal static class DefaultSignalRules
         new($@"{B}(?:acc|accuracy|top[_\-]?1)(?:$|[/_.\-\s@])|accuracy", SignalRole.TrainAccuracy, SignalKind.Scalar),
 
         // Histograms of gradients, activations, weights.
-        new($@"^{Grad}[/_\-](?<subject>.+)$", SignalRole.GradHistogram, SignalKind.Histogram),
+        // A prefix may sit under a namespace of its own: "grads/fc1.weight", "model/gradients/fc1.weight".
+        new($@"^(?:[^/]+/)*?{Grad}[/_\-](?<subject>.+)$", SignalRole.GradHistogram, SignalKind.Histogram),
         new($@"^(?<subject>.+?)[/_.\-]{Grad}$", SignalRole.GradHistogram, SignalKind.Histogram),
-        new(@"^(?:activations?|acts?|outputs?|layer_?outputs?)[/_\-](?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
+        new(@"^(?:[^/]+/)*?(?:activations?|acts?|outputs?|layer_?outputs?)[/_\-](?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^act_(?<subject>.+)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?)[/_.\-](?:activations?|acts?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new($@"^(?<subject>(?:.*{B})?relu\d*(?:{E}.*)?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
-        new(@"^(?:weights?|params?|parameters?)[/_\-](?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
+        new(@"^(?:[^/]+/)*?(?:weights?|params?|parameters?)[/_\-](?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?[/_.](?:weight|weights|bias|kernel|w|b|gamma|beta|embedding|embeddings|weight_ih_l\d+|weight_hh_l\d+|bias_ih_l\d+|bias_hh_l\d+|recurrent_kernel)(?:_\d+)?(?::\d+)?)$", SignalRole.WeightHistogram, SignalKind.Histogram),
     ];
 }

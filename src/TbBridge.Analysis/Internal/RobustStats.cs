@@ -6,6 +6,9 @@ internal static class RobustStats
     /// <summary>MAD of a normal distribution is 0.6745 sigma: multiply a MAD by this to estimate sigma.</summary>
     public const double MadToSigma = 1.4826;
 
+    /// <summary>The standard error of a median of n normal values is this (√(π/2)) times that of their mean, σ/√n.</summary>
+    public const double MedianEfficiency = 1.2533;
+
     /// <summary>Median of <paramref name="values"/>; reorders <paramref name="values"/>.</summary>
     public static double MedianInPlace(Span<double> values)
     {

@@ -85,6 +85,9 @@ internal sealed class ScalarSeries
     /// <summary>Median of the first 3 (sparse tags) or 7 (per-step tags) finite values.</summary>
     public double Initial { get; private set; } = double.NaN;
 
+    /// <summary>How many first values <see cref="Initial"/> is the median of, once there are that many.</summary>
+    public int InitialPoints => _firstCount;
+
     /// <summary>Consecutive strict increases ending at the last value.</summary>
     public int Rising { get; private set; }
 

@@ -39,6 +39,51 @@ public sealed class DivergenceAndGradientTests
     }
 
     [Fact]
+    public void ObserveScalar_LossZigZagsUpWhileTheLrWarmsUp_DivergenceOnceItsLevelIsFarAboveItsStart()
+    {
+        // A learning rate too high for the model, reached through a warm-up: the loss never rises three points in a row
+        // (the fast rule) and is far above its start long before a best level could be taken (the slow rule).
+        var rng = new Random(3);
+        var a = new RunAnalyzer("r");
+        for (var s = 0; s < 200; s++)
+        {
+            var trend = 1.39 * Math.Min(15, Math.Exp(s / 12.0));
+            var zigzag = s % 2 == 0 ? 1.6 : 0.6;
+            a.ObserveScalar("train/lr", s, s, Math.Min(1, (s + 1) / 30.0));
+            a.ObserveScalar("train/loss", s, s, trend * zigzag * Math.Exp(0.2 * Synthetic.Normal(rng)));
+        }
+
+        var alert = a.AssertSingle(AlertKind.Divergence);
+        Assert.Equal(AlertSeverity.Critical, alert.Severity);
+        Assert.InRange(alert.Step, 32, 60);
+        Assert.True(alert.Evidence["ratio"] >= 5);
+    }
+
+    [Fact]
+    public void ObserveScalar_LossRisesDuringWarmupThenLearns_NoDivergence()
+    {
+        // Twice its start for a while, then training proceeds: a rough warm-up, not a divergence.
+        var a = new HealthyRun { Seed = 21, TrainLoss = (s, v) => s is > 10 and < 80 ? 2 * 2.3 : v }.Feed(new RunAnalyzer("r"));
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.Divergence);
+    }
+
+    [Fact]
+    public void ObserveScalar_AnAuxiliaryLossRisesByDesign_NoDivergence()
+    {
+        // A KL term under annealing starts near zero and grows tenfold; the main loss falls. Only the main loss is judged.
+        var a = new RunAnalyzer("r");
+        var rng = new Random(4);
+        for (var s = 0; s < 600; s++)
+        {
+            a.ObserveScalar("train/loss", s, s, (0.2 + (2 * Math.Exp(-s / 100.0))) * Math.Exp(0.1 * Synthetic.Normal(rng)));
+            a.ObserveScalar("train/kl_loss", s, s, 0.01 + (0.2 * (1 - Math.Exp(-s / 150.0))));
+        }
+
+        a.Complete();
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.Divergence);
+    }
+
+    [Fact]
     public void ObserveScalar_GradNormAboveAbsoluteCeiling_ExplodingOnThatStep()
     {
         var a = new HealthyRun { Seed = 7, GradNorm = (s, g) => s == 0 ? 6.9e9 : g }.Feed(new RunAnalyzer("r"));

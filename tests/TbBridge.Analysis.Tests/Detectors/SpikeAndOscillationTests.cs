@@ -41,6 +41,27 @@ public sealed class SpikeAndOscillationTests
     }
 
     [Fact]
+    public void ObserveScalar_ModestJumpOfAQuietLoss_IsASpike()
+    {
+        // A recurrent model saturates on a corrupted batch: its loss goes 1.2 -> 2.0, small in ratio, but 10 sigmas
+        // above a loss that moves by 4% from batch to batch.
+        var a = new HealthyRun { Seed = 16, Noise = 0.04, FloorLoss = 1.2, StartLoss = 1.4, TrainLoss = (s, v) => s == 400 ? v * 1.7 : v }
+            .Feed(new RunAnalyzer("r"));
+        var alert = a.AssertSingle(AlertKind.LossSpike);
+        Assert.Equal(400, alert.Step);
+        Assert.InRange(alert.Evidence["ratio"], 1.5, 2);
+    }
+
+    [Fact]
+    public void ObserveScalar_QuietLossTicksUpByAFifth_NotASpike()
+    {
+        // Many sigmas, but a bump no one would call a spike.
+        var a = new HealthyRun { Seed = 16, Noise = 0.01, FloorLoss = 1.2, StartLoss = 1.4, TrainLoss = (s, v) => s == 400 ? v * 1.2 : v }
+            .Feed(new RunAnalyzer("r"));
+        Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.LossSpike);
+    }
+
+    [Fact]
     public void ObserveScalar_TwoSpikesFarApart_TwoAlertsAfterTheFirstClears()
     {
         var a = new HealthyRun { Seed = 13, TrainLoss = (s, v) => s is 300 or 700 ? v * 300 : v }.Feed(new RunAnalyzer("r"));
