@@ -5,33 +5,38 @@ using static TorchSharp.torch;
 namespace TbBridge.TorchSharp.Tests.Support;
 
 /// <summary>
-/// A small MLP (8 → 32 → 32 → 3, ReLU) and a seeded synthetic 3-class problem it can learn:
-/// labels are the argmax of a fixed random projection of the inputs.
+/// A small MLP (8 → 32 → 32 → 3, ReLU), or with <c>recurrent</c> a GRU reading the 8 inputs as 2 steps of 4
+/// (<see cref="TinyGru"/>), and a seeded synthetic 3-class problem they can learn: labels are the argmax of a fixed
+/// random projection of the inputs.
 /// </summary>
 internal sealed class TinyClassifier : IDisposable
 {
     private readonly Tensor _inputs;
     private readonly Tensor _labels;
+    private readonly Linear? _fc1;
 
-    public TinyClassifier(int seed, int samples = 512)
+    public TinyClassifier(int seed, int samples = 512, bool recurrent = false)
     {
         manual_seed(seed);
-        Fc1 = nn.Linear(8, 32);
-        Fc2 = nn.Linear(32, 32);
-        Out = nn.Linear(32, 3);
-        Model = nn.Sequential(("fc1", Fc1), ("relu1", nn.ReLU()), ("fc2", Fc2), ("relu2", nn.ReLU()), ("out", Out));
+        if (recurrent)
+        {
+            Model = new TinyGru(inputs: 8, steps: 2, hidden: 16, classes: 3);
+        }
+        else
+        {
+            _fc1 = nn.Linear(8, 32);
+            Model = nn.Sequential(("fc1", _fc1), ("relu1", nn.ReLU()), ("fc2", nn.Linear(32, 32)), ("relu2", nn.ReLU()), ("out", nn.Linear(32, 3)));
+        }
+
         _inputs = randn(samples, 8);
         using var projection = randn(8, 3);
         _labels = _inputs.matmul(projection).argmax(1);
     }
 
-    public Linear Fc1 { get; }
+    /// <summary>The MLP's first layer.</summary>
+    public Linear Fc1 => _fc1 ?? throw new InvalidOperationException("The recurrent model has no fc1.");
 
-    public Linear Fc2 { get; }
-
-    public Linear Out { get; }
-
-    public Sequential Model { get; }
+    public nn.Module<Tensor, Tensor> Model { get; }
 
     public const int BatchSize = 64;
 
