@@ -41,6 +41,8 @@ public sealed class SignalRulesTests
     [InlineData("grad_norm_fc1.weight", SignalRole.ParamGradNorm)]
     [InlineData("grad_norm_total", SignalRole.GradNorm)]
     [InlineData("gradients/global_norm", SignalRole.GradNorm)]
+    [InlineData("grad_l2_norm", SignalRole.GradNorm)]
+    [InlineData("train/total_norm", SignalRole.GradNorm)]
     [InlineData("lr/group0", SignalRole.LearningRate)]
     [InlineData("valid_loss", SignalRole.ValLoss)]
     [InlineData("metrics/val_loss", SignalRole.ValLoss)]

@@ -32,7 +32,8 @@ internal static class DefaultSignalRules
 
         // Gradient norms: per named parameter, global, then per parameter by prefix.
         new($@"^(?<subject>.*(?:weight|bias|kernel|gamma|beta|embedding)\w*)[/_.\-]{Grad}[_\-]?norm$", SignalRole.ParamGradNorm, SignalKind.Scalar),
-        new($@"^(?:.*{B})?(?:total[_\-\s]?|global[_\-\s]?)?{Grad}[_\-\s]?norms?(?:[/_.\-\s](?:total|global|all|overall|l2))?$", SignalRole.GradNorm, SignalKind.Scalar),
+        new($@"^(?:.*{B})?(?:total[_\-\s]?|global[_\-\s]?)?{Grad}[_\-\s]?(?:l2[_\-\s]?)?norms?(?:[/_.\-\s](?:total|global|all|overall|l2))?$", SignalRole.GradNorm, SignalKind.Scalar),
+        new(@"^(?:.*/)?(?:total|global)[_\-]?norm$", SignalRole.GradNorm, SignalKind.Scalar), // what clip_grad_norm_ returns, as it is named there
         new($@"^(?:.*{B})?{Grad}/(?:global[_\-]?|total[_\-]?)?norm$", SignalRole.GradNorm, SignalKind.Scalar),
         new(@"^(?:.*/)?grad_[\d.]+(?:_norm)?[_/](?:total|norm_total)$", SignalRole.GradNorm, SignalKind.Scalar),
         new(@"^(?:.*/)?grad_[\d.]+_norm[_/](?<subject>.+)$", SignalRole.ParamGradNorm, SignalKind.Scalar),
