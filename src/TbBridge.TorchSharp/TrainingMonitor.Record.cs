@@ -40,7 +40,7 @@ public sealed partial class TrainingMonitor
             parts.Add(norms.square().sum().sqrt().reshape(1));
         }
 
-        bool logRatios = scalars && _options.UpdateRatios && _previous is not null;
+        bool logRatios = histograms && _options.UpdateRatios && _previous is not null;
         if (logRatios)
         {
             // ‖W_prev‖, then W_prev − W in place (the copy is refreshed right after this step) and its norm.
@@ -153,6 +153,7 @@ public sealed partial class TrainingMonitor
             }
         }
 
+        var onHost = new List<(string Tag, Tensor Values)>();
         foreach (var (tag, values, packed) in histogramTensors)
         {
             if (packed)
@@ -161,9 +162,11 @@ public sealed partial class TrainingMonitor
             }
             else
             {
-                HostValues.AddHistogram(_writer, tag, values, step);
+                onHost.Add((tag, values));
             }
         }
+
+        HostValues.AddHistograms(_writer, onHost, step);
     }
 
     private void LogLearningRates(long step)

@@ -24,6 +24,7 @@ public sealed partial class TrainingMonitor : IDisposable
     private readonly (string Name, Parameter Value)[] _parameters;
     private readonly ActivationProbe[] _probes;
     private Tensor[]? _previous;
+    private long? _lastStep;
     private bool _disposed;
 
     /// <summary>Monitors <paramref name="model"/>, logging to <paramref name="writer"/>.</summary>
@@ -99,15 +100,7 @@ public sealed partial class TrainingMonitor : IDisposable
             probe.Dispose();
         }
 
-        if (_previous is not null)
-        {
-            foreach (var t in _previous)
-            {
-                t.Dispose();
-            }
-
-            _previous = null;
-        }
+        FreeWeights();
     }
 
     private void StepCore(long step, Tensor? lossTensor, double? lossValue)
@@ -132,11 +125,19 @@ public sealed partial class TrainingMonitor : IDisposable
                 Record(step, scalars, histograms, lossTensor, lossValue, activations.AsSpan(0, taken));
             }
 
-            // Always after Record: it turned the kept copy into W_prev − W.
-            if (_options.UpdateRatios && _options.ScalarInterval > 0)
+            // Always after Record: it turned the kept copy into W_prev − W. Kept only when the next step (at the
+            // stride the monitor is being called) logs histograms.
+            long stride = _lastStep is { } last && step > last ? step - last : 1;
+            if (_options.UpdateRatios && Due(_options.HistogramInterval, step + stride))
             {
                 KeepWeights();
             }
+            else
+            {
+                FreeWeights();
+            }
+
+            _lastStep = step;
         }
         finally
         {
@@ -166,6 +167,19 @@ public sealed partial class TrainingMonitor : IDisposable
         for (int i = 0; i < _parameters.Length; i++)
         {
             _previous[i].copy_(_parameters[i].Value);
+        }
+    }
+
+    private void FreeWeights()
+    {
+        if (_previous is not null)
+        {
+            foreach (var t in _previous)
+            {
+                t.Dispose();
+            }
+
+            _previous = null;
         }
     }
 

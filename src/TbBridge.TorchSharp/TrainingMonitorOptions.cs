@@ -5,14 +5,14 @@ public sealed class TrainingMonitorOptions
 {
     /// <summary>
     /// Every how many steps the scalars are logged: loss, learning rates, per-parameter and global gradient
-    /// norms, update-to-weight ratios. Default 1 (every step); 0 turns them off.
+    /// norms. Default 1 (every step); 0 turns them off.
     /// </summary>
     public int ScalarInterval { get; init; } = 1;
 
     /// <summary>
-    /// Every how many steps the histograms (weights, gradients, activations) and the activation health
-    /// fractions are logged. Default 100; 0 turns them off. The analysis engine needs three activation
-    /// snapshots in a row to call a layer dead.
+    /// Every how many steps the histograms (weights, gradients, activations), the activation health
+    /// fractions and the update-to-weight ratios are logged. Default 100; 0 turns them off. The analysis
+    /// engine needs three activation snapshots in a row to call a layer dead.
     /// </summary>
     public int HistogramInterval { get; init; } = 100;
 
@@ -23,8 +23,9 @@ public sealed class TrainingMonitorOptions
     public bool GradientHistograms { get; init; } = true;
 
     /// <summary>
-    /// Keep a copy of the parameters to log <c>update_ratio/&lt;param&gt;</c> (one extra copy of the model's
-    /// weights on its device). Default true.
+    /// Log <c>update_ratio/&lt;param&gt;</c> at each histogram step: the update made since the monitor step before it.
+    /// The parameters are copied (on their device) at the step before a histogram step and the copy is freed after
+    /// it, so the other steps pay nothing. Default true.
     /// </summary>
     public bool UpdateRatios { get; init; } = true;
 

@@ -151,7 +151,7 @@ public sealed class TensorHistogramTests
         Assert.Equal(span.Max, h.Max);
     }
 
-    private static void AssertSameHistogram(HistogramData expected, HistogramData actual)
+    internal static void AssertSameHistogram(HistogramData expected, HistogramData actual)
     {
         Assert.Equal(expected.BucketLimits, actual.BucketLimits);
         Assert.Equal(expected.BucketCounts, actual.BucketCounts);

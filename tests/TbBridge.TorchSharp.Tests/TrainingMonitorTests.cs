@@ -1,4 +1,5 @@
 using TbBridge.Events;
+using TbBridge.TorchSharp.Internal;
 using TbBridge.TorchSharp.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,8 +19,10 @@ public sealed class TrainingMonitorTests
         using var net = new TinyClassifier(seed: 1);
         var expectedNorms = new Dictionary<(string Tag, long Step), double>();
         var expectedRatios = new Dictionary<(string Tag, long Step), double>();
+        // Ratios come with the histograms: every step here, with no histogram of any kind switched on.
+        var options = new TrainingMonitorOptions { HistogramInterval = 1, WeightHistograms = false, GradientHistograms = false, ActivationHooks = false };
         await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [sink], WriteEventFiles = false }))
-        using (var monitor = new TrainingMonitor(writer, net.Model, options: new TrainingMonitorOptions { HistogramInterval = 0 }))
+        using (var monitor = new TrainingMonitor(writer, net.Model, options: options))
         using (var optimizer = optim.SGD(net.Model.parameters(), LearningRate))
         {
             var before = new Dictionary<string, float[]>();
@@ -101,7 +104,8 @@ public sealed class TrainingMonitorTests
         Assert.All(byTag[TrainingTags.LearningRate], x => Assert.Equal(0.01, x.Scalar, 1e-9));
         AssertSeries(TrainingTags.GradNormTotal, ValueKind.Scalar, everyStep);
         AssertSeries(TrainingTags.GradNorm("fc1.weight"), ValueKind.Scalar, everyStep);
-        AssertSeries(TrainingTags.UpdateRatio("out.bias"), ValueKind.Scalar, everyStep[1..]);
+        AssertSeries(TrainingTags.UpdateRatio("out.bias"), ValueKind.Scalar, everyFifth[1..]); // the update of the step before each
+        AssertSeries(TrainingTags.UpdateRatio("fc1.weight"), ValueKind.Scalar, everyFifth[1..]);
         AssertSeries(TrainingTags.Weights("fc2.weight"), ValueKind.Histogram, everyFifth);
         AssertSeries(TrainingTags.Gradients("fc2.bias"), ValueKind.Histogram, everyFifth);
         AssertSeries(TrainingTags.Activations("relu1"), ValueKind.Histogram, everyFifth);
@@ -113,6 +117,39 @@ public sealed class TrainingMonitorTests
             Assert.True(byTag.ContainsKey(tag), $"no {tag} in the event file");
             Assert.All(byTag[tag], x => Assert.Equal(kind, x.Kind));
             Assert.Equal(steps, byTag[tag].Select(x => x.Step).Order());
+        }
+    }
+
+    [TorchFact]
+    public async Task Step_MillionsOfValues_HistogramsComputedSideBySideMatchTheSpanOverload()
+    {
+        // Over HostValues.ParallelThreshold values in all: the monitor computes its histograms on the thread pool.
+        manual_seed(6);
+        using var model = nn.Sequential(("fc", nn.Linear(1024, 1024)), ("out", nn.Linear(1024, 3)));
+        using (var scope = NewDisposeScope())
+        {
+            nn.functional.cross_entropy(model.call(randn(16, 1024)), randint(3, [16])).backward();
+        }
+
+        Assert.True(2 * model.parameters().Sum(p => p.numel()) >= HostValues.ParallelThreshold);
+        using var folder = new TempFolder();
+        var sink = new CapturingSink();
+        await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [sink], WriteEventFiles = false }))
+        {
+            var options = new TrainingMonitorOptions { HistogramInterval = 1, UpdateRatios = false, ActivationHooks = false };
+            using var monitor = new TrainingMonitor(writer, model, options: options);
+            monitor.Step(0);
+            foreach (var (name, p) in model.named_parameters())
+            {
+                writer.AddHistogram("span/weights/" + name, p.data<float>().ToArray(), 0);
+                writer.AddHistogram("span/grads/" + name, p.grad!.data<float>().ToArray(), 0);
+            }
+        }
+
+        foreach (var (name, _) in model.named_parameters())
+        {
+            TensorHistogramTests.AssertSameHistogram(sink.Single("span/weights/" + name).Histogram!, sink.Single(TrainingTags.Weights(name)).Histogram!);
+            TensorHistogramTests.AssertSameHistogram(sink.Single("span/grads/" + name).Histogram!, sink.Single(TrainingTags.Gradients(name)).Histogram!);
         }
     }
 
