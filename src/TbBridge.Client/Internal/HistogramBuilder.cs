@@ -42,7 +42,18 @@ internal static partial class HistogramBuilder
         HistogramBuckets.ValidateLimits(limits, nameof(limits));
     }
 
-    private static HistogramData Build(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, bool useDefault)
+    private static HistogramData Build(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, bool useDefault) =>
+        ChunkCount(values.Length) is var chunks and > 1
+            ? BuildParallel(values, limits, useDefault, chunks)
+            : BuildSequential(values, limits, useDefault);
+
+    private static HistogramData Build(ReadOnlySpan<double> values, ReadOnlySpan<double> limits, bool useDefault) =>
+        ChunkCount(values.Length) is var chunks and > 1
+            ? BuildParallel(values, limits, useDefault, chunks)
+            : BuildSequential(values, limits, useDefault);
+
+    /// <summary>The whole span on the calling thread (also, per chunk, what <see cref="BuildParallel(ReadOnlySpan{float}, ReadOnlySpan{double}, bool, int)"/> does).</summary>
+    internal static HistogramData BuildSequential(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, bool useDefault)
     {
         var stats = Stats.Of(values);
         if (useDefault)
@@ -55,18 +66,7 @@ internal static partial class HistogramBuilder
         {
             var full = counts.AsSpan(0, limits.Length);
             full.Clear();
-            if (stats.Num > 0)
-            {
-                if (useDefault)
-                {
-                    CountDefault(values, full, stats.NonFinite > 0);
-                }
-                else
-                {
-                    CountSearch(values, limits, full);
-                }
-            }
-
+            Count(values, stats, limits, useDefault, full);
             return Finish(stats, limits, full);
         }
         finally
@@ -75,7 +75,45 @@ internal static partial class HistogramBuilder
         }
     }
 
-    private static HistogramData Build(ReadOnlySpan<double> values, ReadOnlySpan<double> limits, bool useDefault)
+    /// <summary>Adds the bucket counts of the finite values to <paramref name="counts"/> (<paramref name="limits"/> are the default ones when <paramref name="useDefault"/>).</summary>
+    private static void Count(ReadOnlySpan<float> values, in Stats stats, ReadOnlySpan<double> limits, bool useDefault, Span<long> counts)
+    {
+        if (stats.Num == 0)
+        {
+            return;
+        }
+
+        if (useDefault)
+        {
+            CountDefault(values, counts, stats.NonFinite > 0);
+        }
+        else
+        {
+            CountSearch(values, limits, counts);
+        }
+    }
+
+    /// <inheritdoc cref="Count(ReadOnlySpan{float}, in Stats, ReadOnlySpan{double}, bool, Span{long})"/>
+    private static void Count(ReadOnlySpan<double> values, in Stats stats, ReadOnlySpan<double> limits, bool useDefault, Span<long> counts)
+    {
+        if (stats.Num == 0)
+        {
+            return;
+        }
+
+        // double.MaxValue is the last limit itself: the table's one comparison would step past it.
+        if (useDefault && stats.Max < double.MaxValue)
+        {
+            CountDefault(values, counts, stats.NonFinite > 0);
+        }
+        else
+        {
+            CountSearch(values, limits, counts);
+        }
+    }
+
+    /// <inheritdoc cref="BuildSequential(ReadOnlySpan{float}, ReadOnlySpan{double}, bool)"/>
+    internal static HistogramData BuildSequential(ReadOnlySpan<double> values, ReadOnlySpan<double> limits, bool useDefault)
     {
         var stats = Stats.Of(values);
         if (useDefault)
@@ -88,19 +126,7 @@ internal static partial class HistogramBuilder
         {
             var full = counts.AsSpan(0, limits.Length);
             full.Clear();
-            if (stats.Num > 0)
-            {
-                // double.MaxValue is the last limit itself: the table's one comparison would step past it.
-                if (useDefault && stats.Max < double.MaxValue)
-                {
-                    CountDefault(values, full, stats.NonFinite > 0);
-                }
-                else
-                {
-                    CountSearch(values, limits, full);
-                }
-            }
-
+            Count(values, stats, limits, useDefault, full);
             return Finish(stats, limits, full);
         }
         finally

@@ -108,7 +108,7 @@ public class HistogramBuilderTests
         Assert.Equal(6, h.Num);
     }
 
-    private static void AssertMatchesNaive(double[] values, double[] limits, HistogramData h)
+    internal static void AssertMatchesNaive(double[] values, double[] limits, HistogramData h)
     {
         var finite = values.Where(double.IsFinite).ToArray();
         long[] counts = new long[limits.Length];
@@ -146,6 +146,6 @@ public class HistogramBuilderTests
         Assert.NotEqual(0, h.BucketCounts[^1]); // no trailing empty buckets
     }
 
-    private static double NextGaussian(Random random) =>
+    internal static double NextGaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
