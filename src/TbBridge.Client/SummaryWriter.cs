@@ -8,7 +8,7 @@ namespace TbBridge;
 
 /// <summary>
 /// Logs training telemetry for TensorBoard without making the training loop wait on the disk.
-/// Every <c>Add*</c> call copies what it needs (histograms are bucketed on the calling thread, so only the
+/// Every <c>Add*</c> call copies what it needs (histograms are bucketed during the call, so only the
 /// small result is kept) and queues it; one background loop encodes and hands batches to the sinks, the
 /// event-file sink by default. Thread-safe: any number of threads may log at once; points of one thread
 /// keep their order.

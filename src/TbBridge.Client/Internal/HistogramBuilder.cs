@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 namespace TbBridge.Internal;
 
 /// <summary>
-/// Buckets values on the caller's thread, so only the small result is queued. Min, max, num, sum and
+/// Buckets values during the call (a large span split over the thread pool), so only the small result is queued. Min, max, num, sum and
 /// sum of squares are exact double-precision sums over the finite values (vectorised); NaN, +Inf and −Inf
 /// are counted and left out. Counting follows <see cref="HistogramBuckets.FindBucket"/>; with the default
 /// limits a table lookup replaces the binary search. The on-device path in TbBridge.TorchSharp must match
