@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
 namespace TbBridge.Internal;
 
 internal static partial class HistogramBuilder
@@ -12,62 +15,51 @@ internal static partial class HistogramBuilder
     internal static int ChunkCount(int length) => Math.Min(Environment.ProcessorCount, length / ParallelChunk);
 
     /// <summary>
-    /// The span in <paramref name="chunks"/> contiguous chunks on the thread pool, merged in chunk order: the same
-    /// counts as <see cref="BuildSequential(ReadOnlySpan{float}, ReadOnlySpan{double}, bool)"/>, the same min, max and
-    /// num; sum and sum of squares differ from it only by the rounding of a different summation order (as the
-    /// vectorised pass already does), and are the same from one call to the next.
+    /// The span (float or double) in <paramref name="chunks"/> contiguous chunks on the thread pool, merged in chunk
+    /// order: the same counts as <see cref="BuildSequential(ReadOnlySpan{float}, ReadOnlySpan{double}, bool)"/>, the
+    /// same min, max and num; sum and sum of squares differ from it only by the rounding of a different summation order
+    /// (as the vectorised pass already does), and are the same from one call to the next.
     /// </summary>
-    internal static unsafe HistogramData BuildParallel(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, bool useDefault, int chunks)
+    internal static unsafe HistogramData BuildParallel<T>(ReadOnlySpan<T> values, ReadOnlySpan<double> limits, bool useDefault, int chunks)
+        where T : unmanaged
     {
         double[] limitsArray = useDefault ? DefaultBucketTable.LimitsArray : limits.ToArray();
         var parts = new (Stats Stats, long[] Counts)[chunks];
-        fixed (float* pinned = values)
+        fixed (T* pinned = values)
         {
             // The span stays pinned until every chunk is done: Parallel.For returns only then.
             nint start = (nint)pinned;
             int length = values.Length;
             Parallel.For(0, chunks, c =>
             {
-                var (from, count) = ChunkOf(length, chunks, c);
-                var chunk = new ReadOnlySpan<float>((float*)start + from, count);
-                var stats = Stats.Of(chunk);
-                var counts = new long[limitsArray.Length];
-                Count(chunk, stats, limitsArray, useDefault, counts);
-                parts[c] = (stats, counts);
+                int from = (int)((long)length * c / chunks);
+                int to = (int)((long)length * (c + 1) / chunks);
+                parts[c] = Part(new ReadOnlySpan<T>((T*)start + from, to - from), limitsArray, useDefault);
             });
         }
 
         return Merge(parts, limitsArray);
     }
 
-    /// <inheritdoc cref="BuildParallel(ReadOnlySpan{float}, ReadOnlySpan{double}, bool, int)"/>
-    internal static unsafe HistogramData BuildParallel(ReadOnlySpan<double> values, ReadOnlySpan<double> limits, bool useDefault, int chunks)
+    private static (Stats Stats, long[] Counts) Part<T>(ReadOnlySpan<T> chunk, double[] limits, bool useDefault)
+        where T : unmanaged
     {
-        double[] limitsArray = useDefault ? DefaultBucketTable.LimitsArray : limits.ToArray();
-        var parts = new (Stats Stats, long[] Counts)[chunks];
-        fixed (double* pinned = values)
+        var counts = new long[limits.Length];
+        if (typeof(T) == typeof(float))
         {
-            nint start = (nint)pinned;
-            int length = values.Length;
-            Parallel.For(0, chunks, c =>
-            {
-                var (from, count) = ChunkOf(length, chunks, c);
-                var chunk = new ReadOnlySpan<double>((double*)start + from, count);
-                var stats = Stats.Of(chunk);
-                var counts = new long[limitsArray.Length];
-                Count(chunk, stats, limitsArray, useDefault, counts);
-                parts[c] = (stats, counts);
-            });
+            var values = MemoryMarshal.Cast<T, float>(chunk);
+            var stats = Stats.Of(values);
+            Count(values, stats, limits, useDefault, counts);
+            return (stats, counts);
         }
-
-        return Merge(parts, limitsArray);
-    }
-
-    private static (int From, int Count) ChunkOf(int length, int chunks, int c)
-    {
-        int from = (int)((long)length * c / chunks);
-        int to = (int)((long)length * (c + 1) / chunks);
-        return (from, to - from);
+        else
+        {
+            Debug.Assert(typeof(T) == typeof(double), "Histograms are built of float or double values.");
+            var values = MemoryMarshal.Cast<T, double>(chunk);
+            var stats = Stats.Of(values);
+            Count(values, stats, limits, useDefault, counts);
+            return (stats, counts);
+        }
     }
 
     private static HistogramData Merge((Stats Stats, long[] Counts)[] parts, double[] limits)

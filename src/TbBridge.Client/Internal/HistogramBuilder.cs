@@ -52,7 +52,7 @@ internal static partial class HistogramBuilder
             ? BuildParallel(values, limits, useDefault, chunks)
             : BuildSequential(values, limits, useDefault);
 
-    /// <summary>The whole span on the calling thread (also, per chunk, what <see cref="BuildParallel(ReadOnlySpan{float}, ReadOnlySpan{double}, bool, int)"/> does).</summary>
+    /// <summary>The whole span on the calling thread (also, per chunk, what <see cref="BuildParallel{T}(ReadOnlySpan{T}, ReadOnlySpan{double}, bool, int)"/> does).</summary>
     internal static HistogramData BuildSequential(ReadOnlySpan<float> values, ReadOnlySpan<double> limits, bool useDefault)
     {
         var stats = Stats.Of(values);
