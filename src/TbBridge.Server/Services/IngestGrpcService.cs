@@ -33,8 +33,13 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
 
     public override async Task Ingest(IAsyncStreamReader<IngestRequest> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
     {
+        // The first message is read before the caller is authenticated: a client writes 'open' as the call starts, and
+        // a refusal that ends the call while that write is still in flight reaches the client as a bare Cancelled
+        // (the stream is reset under the write) instead of Unauthenticated with its reason. Once 'open' is read, every
+        // refusal arrives as itself. The message is bounded by the receive size limit like any other.
+        bool opened = await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false);
         var caller = context.Authenticate(_authenticator, _logger);
-        if (!await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        if (!opened)
         {
             return;
         }
