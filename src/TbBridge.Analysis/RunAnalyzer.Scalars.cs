@@ -142,16 +142,14 @@ public sealed partial class RunAnalyzer
     /// </summary>
     private void CheckFarAboveStart(ScalarSeries s, long step, double wallTime)
     {
-        const int LevelPoints = 8;
         var o = _options;
-        if (s.Count < 4 * LevelPoints || !(s.Initial > 0) || !(s.Level >= o.DivergenceAboveStart * s.Initial)
+        if (s.LevelPoints < 8 || !(s.Initial > 0) || !(s.Level >= o.DivergenceAboveStart * s.Initial)
             || IsActive(AlertKind.Divergence, "training") || !ReferenceEquals(s, PrimaryLoss()))
         {
             return;
         }
 
-        var levelPoints = Math.Min(32, s.Count / 4);
-        var standardError = s.LogNoise * RobustStats.MedianEfficiency * Math.Sqrt((1.0 / s.InitialPoints) + (1.0 / levelPoints));
+        var standardError = s.LogNoise * RobustStats.MedianEfficiency * Math.Sqrt((1.0 / s.InitialPoints) + (1.0 / s.LevelPoints));
         var z = Math.Log(s.Level / s.Initial) / Math.Max(standardError, 0.01);
         if (z >= 4)
         {

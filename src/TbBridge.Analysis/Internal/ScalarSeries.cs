@@ -119,6 +119,9 @@ internal sealed class ScalarSeries
     /// <summary>Smoothed level: median of the last clamp(Count/4, 3, 32) values.</summary>
     public double Level { get; private set; } = double.NaN;
 
+    /// <summary>How many of the most recent points <see cref="Level"/> is the median of.</summary>
+    public int LevelPoints { get; private set; }
+
     /// <summary>Lowest <see cref="Level"/> so far.</summary>
     public double BestLevel { get; private set; } = double.PositiveInfinity;
 
@@ -211,8 +214,8 @@ internal sealed class ScalarSeries
             span[i] = _ring[(int)((Count - 1 - i) & Mask)];
         }
 
-        var levelPoints = (int)Math.Clamp(Count / 4, 3, 32);
-        levelPoints = Math.Min(levelPoints, n);
+        var levelPoints = Math.Min((int)Math.Clamp(Count / 4, 3, 32), n);
+        LevelPoints = levelPoints;
         var levelSpan = _levelScratch.AsSpan(0, levelPoints);
         span[..levelPoints].CopyTo(levelSpan);
         Level = RobustStats.MedianInPlace(levelSpan);
