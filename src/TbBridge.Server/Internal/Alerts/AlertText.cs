@@ -17,13 +17,13 @@ internal static class AlertText
     };
 
     /// <summary>Markdown for TensorBoard's Text tab.</summary>
-    public static string Markdown(AlertRecord alert) => string.Format(
+    public static string Markdown(RaisedAlert alert, string worker) => string.Format(
         CultureInfo.InvariantCulture,
         "**{0}** `{1}` on `{2}` at step {3} (worker `{4}`): {5}",
         SeverityName(alert.Severity),
         alert.Kind,
         alert.Tag,
         alert.Step,
-        alert.Worker,
+        worker,
         alert.Message);
 }

@@ -168,9 +168,11 @@ internal sealed partial class IngestEngine
 
     private void OnAlert(StreamSession session, RaisedAlert raised)
     {
+        // The run's text entry first: whoever hears of the alert (a watcher, a webhook, GetRun) and then waits
+        // for a commit finds it in the run's event file.
+        session.AppendText(AlertText.Tag, raised.Step, raised.WallTime, AlertText.Markdown(raised, session.Identity.Worker));
         var alert = _alerts.Raise(session.Identity, raised);
         _runs.GetOrAdd(alert.Project, alert.Run).AddAlert(alert.Severity);
-        session.AppendText(AlertText.Tag, raised.Step, raised.WallTime, AlertText.Markdown(alert));
     }
 
     private void ThrowIfStopping()
