@@ -22,6 +22,14 @@ internal sealed class TbBridgeServerOptions
     /// <summary>Points per second one client (API key, or anonymous address) may send, averaged over a second; 0 = no limit.</summary>
     public long MaxPointsPerSecondPerClient { get; set; } = 20_000_000;
 
+    /// <summary>
+    /// How long an ingest call may wait for its first message ('open'). A call that never gets one ends with
+    /// DEADLINE_EXCEEDED, and the client opens the stream again. (HttpClient can retry a request on a new
+    /// connection after the old one failed, with the body already written to the old one: the service then
+    /// sees a call whose 'open' never comes, while the client waits for the answer.) Default 10 s.
+    /// </summary>
+    public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Most distinct tags in one batch's tag table.</summary>
     public int MaxTagsPerBatch { get; set; } = 65_536;
 

@@ -51,6 +51,11 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:MaxPointsPerSecondPerClient cannot be negative.");
         }
 
+        if (options.OpenTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("TbBridge:OpenTimeout must be positive.");
+        }
+
         if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1)
         {
             errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");

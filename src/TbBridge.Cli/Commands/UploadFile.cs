@@ -31,7 +31,28 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
         return files;
     }
 
+    /// <summary>
+    /// Uploads what the service does not hold yet. A stream the service ended as unavailable, or whose 'open'
+    /// it never received (DEADLINE_EXCEEDED), is opened again, up to three times: the resume protocol makes a
+    /// retry send only what is missing.
+    /// </summary>
     public async Task<UploadResult> UploadAsync(IngestService.IngestServiceClient client, Metadata headers, int batchPoints, Action<long> progress, CancellationToken cancellationToken)
+    {
+        long sentBefore = 0;
+        for (int attempt = 1; ; attempt++)
+        {
+            var (result, status) = await UploadOnceAsync(client, headers, batchPoints, progress, cancellationToken).ConfigureAwait(false);
+            result = result with { Sent = sentBefore + result.Sent, AlreadyThere = Math.Max(0, result.AlreadyThere - sentBefore) };
+            if (status is not (StatusCode.DeadlineExceeded or StatusCode.Unavailable) || attempt == 3)
+            {
+                return result;
+            }
+
+            sentBefore = result.Sent;
+        }
+    }
+
+    private async Task<(UploadResult Result, StatusCode? Status)> UploadOnceAsync(IngestService.IngestServiceClient client, Metadata headers, int batchPoints, Action<long> progress, CancellationToken cancellationToken)
     {
         long sent = 0, alreadyThere = 0, skipped = 0;
         try
@@ -40,7 +61,7 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
             await call.RequestStream.WriteAsync(new IngestRequest { Open = new OpenStream { Project = Project, Run = Run, Worker = Worker, Host = Environment.MachineName, StreamId = StreamId } }, cancellationToken).ConfigureAwait(false);
             if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
             {
-                return new UploadResult(this, 0, 0, 0, 0, "the service closed the stream without answering");
+                return (new UploadResult(this, 0, 0, 0, 0, "the service closed the stream without answering"), null);
             }
 
             ulong held = call.ResponseStream.Current.Opened.LastSequence;
@@ -96,11 +117,11 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
             await acks.ConfigureAwait(false);
             string? error = acked >= index ? null : string.Create(CultureInfo.InvariantCulture, $"the service acknowledged {acked} of {index} points");
-            return new UploadResult(this, sent, alreadyThere, skipped, reader.Errors.Count, error);
+            return (new UploadResult(this, sent, alreadyThere, skipped, reader.Errors.Count, error), null);
         }
         catch (RpcException ex)
         {
-            return new UploadResult(this, sent, alreadyThere, skipped, 0, $"{ex.StatusCode}: {ex.Status.Detail}");
+            return (new UploadResult(this, sent, alreadyThere, skipped, 0, $"{ex.StatusCode}: {ex.Status.Detail}"), ex.StatusCode);
         }
     }
 

@@ -54,6 +54,12 @@ public sealed class RemoteSinkOptions
     /// <summary>Longest reconnect delay. Default 30 s.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a connection may wait for the service's answer to 'open' before it is given up and made
+    /// again. Default 30 s.
+    /// </summary>
+    public TimeSpan OpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long <see cref="RemoteSink.FlushAsync"/> waits for acks while connected. Default 5 s.</summary>
     public TimeSpan FlushTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -83,6 +89,7 @@ public sealed class RemoteSinkOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSpoolBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(InitialBackoff, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackoff, InitialBackoff);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OpenTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(FlushTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(DrainTimeout, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(TimeProvider);

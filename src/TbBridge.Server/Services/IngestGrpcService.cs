@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,14 +21,18 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
     private readonly CallerAuthenticator _authenticator;
     private readonly ClientRateLimiter _rateLimiter;
     private readonly int _maxTags;
+    private readonly TimeSpan _openTimeout;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public IngestGrpcService(IngestEngine engine, CallerAuthenticator authenticator, ClientRateLimiter rateLimiter, IOptions<TbBridgeServerOptions> options, ILogger<IngestGrpcService> logger)
+    public IngestGrpcService(IngestEngine engine, CallerAuthenticator authenticator, ClientRateLimiter rateLimiter, IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<IngestGrpcService> logger)
     {
         _engine = engine;
         _authenticator = authenticator;
         _rateLimiter = rateLimiter;
         _maxTags = options.Value.MaxTagsPerBatch;
+        _openTimeout = options.Value.OpenTimeout;
+        _time = time;
         _logger = logger;
     }
 
@@ -37,7 +42,7 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         // a refusal that ends the call while that write is still in flight reaches the client as a bare Cancelled
         // (the stream is reset under the write) instead of Unauthenticated with its reason. Once 'open' is read, every
         // refusal arrives as itself. The message is bounded by the receive size limit like any other.
-        bool opened = await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false);
+        bool opened = await ReadOpenAsync(requestStream, context).ConfigureAwait(false);
         var caller = context.Authenticate(_authenticator, _logger);
         if (!opened)
         {
@@ -127,6 +132,26 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         if (failure is not null)
         {
             throw failure;
+        }
+    }
+
+    /// <summary>Waits for the call's first message up to the open timeout; a call without one ends with DEADLINE_EXCEEDED.</summary>
+    private async Task<bool> ReadOpenAsync(IAsyncStreamReader<IngestRequest> requestStream, ServerCallContext context)
+    {
+        using var deadline = new CancellationTokenSource(_openTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
+        try
+        {
+            return await requestStream.MoveNext(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw CallContextExtensions.Refuse(
+                _logger,
+                "peer " + context.Peer,
+                "",
+                StatusCode.DeadlineExceeded,
+                string.Create(CultureInfo.InvariantCulture, $"No 'open' message arrived within {_openTimeout.TotalSeconds:0.#} s of the call's start; open the stream again."));
         }
     }
 

@@ -115,6 +115,25 @@ public sealed class RefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task Ingest_CallThatNeverSendsOpen_EndsWithDeadlineExceededWhileAGoodStreamContinues()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path, "--TbBridge:OpenTimeout=00:00:00.5");
+        await using var good = await IngestStream.OpenAsync(server.Channel, "p", "good", "w", "good");
+        await good.SendAsync(Batches.Numbered(1, 100));
+
+        // What the service sees when HttpClient retries a request on a new connection after its body went to
+        // the old one: headers, then nothing.
+        using var silent = new IngestService.IngestServiceClient(server.Channel).Ingest();
+        var ended = await Assert.ThrowsAsync<RpcException>(() => silent.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.DeadlineExceeded, ended.StatusCode);
+        Assert.Equal("No 'open' message arrived within 0.5 s of the call's start; open the stream again.", ended.Status.Detail);
+
+        await good.SendAsync(Batches.Numbered(2, 100));
+        Assert.True(await good.WaitAckAsync(2));
+        Assert.Equal(200, EventFiles.Scalars(_data.Path, "p", "good").Count);
+    }
+
+    [Fact]
     public async Task Watch_ProjectTheKeyCannotRead_IsPermissionDenied()
     {
         await using var server = await InProcessServer.StartAsync(

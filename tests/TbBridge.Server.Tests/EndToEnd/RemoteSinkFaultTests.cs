@@ -113,8 +113,24 @@ public sealed class RemoteSinkFaultTests : IDisposable
         AssertExactlyOnce(batches: 40, perBatch: 500);
     }
 
-    private RemoteSinkOptions Options(Uri server, TimeSpan? drainTimeout = null) => new()
+    [Fact]
+    public async Task RemoteSink_ServiceNeverAnswersOpen_GivesUpAfterTheOpenTimeoutAndConnectsAgain()
     {
+        var service = new StallOnceIngestService();
+        await using var app = await StallOnceIngestService.StartAsync(service);
+        var sink = RemoteSink.Create(Options(new Uri(app.Urls.First()), openTimeout: TimeSpan.FromMilliseconds(300)));
+        await sink.WriteAsync(Points(0, 500), CancellationToken.None);
+
+        await sink.DisposeAsync();
+        Assert.Equal(500, sink.AcknowledgedPoints);
+        Assert.Equal(500, service.Points);
+        Assert.Equal(2, service.Calls);
+        await service.FirstCallCancelled.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the stalled call was ended, not left open
+    }
+
+    private RemoteSinkOptions Options(Uri server, TimeSpan? drainTimeout = null, TimeSpan? openTimeout = null) => new()
+    {
+        OpenTimeout = openTimeout ?? TimeSpan.FromSeconds(30),
         Server = server,
         Project = "faults",
         Run = "run1",

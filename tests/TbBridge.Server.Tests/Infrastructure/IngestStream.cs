@@ -35,24 +35,34 @@ internal sealed class IngestStream : IAsyncDisposable
             headers.Add("authorization", "Bearer " + apiKey);
         }
 
-        var call = client.Ingest(headers);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await call.RequestStream.WriteAsync(Batches.Open(project, run, worker, streamId));
-            if (!await call.ResponseStream.MoveNext(CancellationToken.None))
+            var call = client.Ingest(headers);
+            try
             {
-                throw new InvalidOperationException("The server ended the stream without answering 'open'.");
+                await call.RequestStream.WriteAsync(Batches.Open(project, run, worker, streamId));
+                if (!await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                    throw new InvalidOperationException("The server ended the stream without answering 'open'.");
+                }
             }
-        }
-        catch
-        {
-            call.Dispose();
-            throw;
-        }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded && attempt < 3)
+            {
+                // The service never got 'open' (HttpClient retried the request on a new connection after the
+                // body had gone to the old one): open again, as RemoteSink and `tbbridge upload` do.
+                call.Dispose();
+                continue;
+            }
+            catch
+            {
+                call.Dispose();
+                throw;
+            }
 
-        var stream = new IngestStream(call, call.ResponseStream.Current.Opened);
-        stream._reader = stream.ReadAcksAsync();
-        return stream;
+            var stream = new IngestStream(call, call.ResponseStream.Current.Opened);
+            stream._reader = stream.ReadAcksAsync();
+            return stream;
+        }
     }
 
     public Task SendAsync(PointBatch batch) => _call.RequestStream.WriteAsync(Batches.Request(batch));

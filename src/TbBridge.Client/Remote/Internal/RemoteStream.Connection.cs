@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using TbBridge.Protocol.V1;
 
@@ -133,30 +134,14 @@ internal sealed partial class RemoteStream
 
     private async Task RunConnectionAsync()
     {
-        using var call = _client.Ingest(_headers, cancellationToken: _abort.Token);
-        await call.RequestStream.WriteAsync(new IngestRequest
-        {
-            Open = new OpenStream
-            {
-                Project = _options.Project,
-                Run = Run,
-                Worker = _options.Worker,
-                Host = _options.HostName ?? Environment.MachineName,
-                StreamId = StreamId,
-            },
-        }, _abort.Token).ConfigureAwait(false);
-        if (!await call.ResponseStream.MoveNext(_abort.Token).ConfigureAwait(false))
-        {
-            throw new IOException("The service closed the stream before answering 'open'.");
-        }
-
-        ulong sent = call.ResponseStream.Current.Opened.LastSequence;
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        using var call = _client.Ingest(_headers, cancellationToken: connection.Token);
+        ulong sent = await OpenAsync(call, connection).ConfigureAwait(false);
         OnAcked(sent);
         _connected = true;
         Interlocked.Exchange(ref _failures, 0);
         RemoteLog.Connected(_logger, Run, StreamId, sent);
 
-        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         var reader = ReadAcksAsync(call, connection);
         try
         {
@@ -194,6 +179,48 @@ internal sealed partial class RemoteStream
             }
         }
     }
+
+    /// <summary>
+    /// Sends 'open' and reads the service's answer: the last sequence it holds. A call that gets no answer
+    /// within <see cref="RemoteSinkOptions.OpenTimeout"/> is cancelled and the connection loop tries again.
+    /// </summary>
+    private async Task<ulong> OpenAsync(AsyncDuplexStreamingCall<IngestRequest, IngestResponse> call, CancellationTokenSource connection)
+    {
+        connection.CancelAfter(_options.OpenTimeout);
+        try
+        {
+            await call.RequestStream.WriteAsync(new IngestRequest
+            {
+                Open = new OpenStream
+                {
+                    Project = _options.Project,
+                    Run = Run,
+                    Worker = _options.Worker,
+                    Host = _options.HostName ?? Environment.MachineName,
+                    StreamId = StreamId,
+                },
+            }, connection.Token).ConfigureAwait(false);
+            if (!await call.ResponseStream.MoveNext(connection.Token).ConfigureAwait(false))
+            {
+                throw new IOException("The service closed the stream before answering 'open'.");
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && connection.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            throw OpenTimedOut(ex);
+        }
+
+        if (!connection.TryReset()) // disarms the open timeout, unless it fired just now
+        {
+            _abort.Token.ThrowIfCancellationRequested();
+            throw OpenTimedOut(null);
+        }
+
+        return call.ResponseStream.Current.Opened.LastSequence;
+    }
+
+    private TimeoutException OpenTimedOut(Exception? inner) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"The service did not answer 'open' within {_options.OpenTimeout.TotalSeconds:0.#} s."), inner);
 
     private async Task ReadAcksAsync(AsyncDuplexStreamingCall<IngestRequest, IngestResponse> call, CancellationTokenSource connection)
     {
