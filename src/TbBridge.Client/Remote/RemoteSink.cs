@@ -46,6 +46,12 @@ public sealed class RemoteSink : ISummarySink
             HttpHandler = handler,
             LoggerFactory = options.LoggerFactory,
             MaxReceiveMessageSize = 4 * 1024 * 1024,
+
+            // The channel keeps its own reconnect backoff beneath the sink's (1 s growing to 120 s by default), and
+            // fails every call at once while it waits: after a few cut connections the sink's retries would all be
+            // refused for minutes. The sink's backoff is the one policy.
+            InitialReconnectBackoff = options.InitialBackoff,
+            MaxReconnectBackoff = options.MaxBackoff,
         });
         _client = new IngestService.IngestServiceClient(_channel);
         if (options.ApiKey is not null)

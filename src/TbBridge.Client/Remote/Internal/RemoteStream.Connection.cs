@@ -136,7 +136,7 @@ internal sealed partial class RemoteStream
     {
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         using var call = _client.Ingest(_headers, cancellationToken: connection.Token);
-        ulong sent = await OpenAsync(call, connection).ConfigureAwait(false);
+        ulong sent = await OpenAsync(call, connection.Token).ConfigureAwait(false);
         OnAcked(sent);
         _connected = true;
         Interlocked.Exchange(ref _failures, 0);
@@ -184,9 +184,10 @@ internal sealed partial class RemoteStream
     /// Sends 'open' and reads the service's answer: the last sequence it holds. A call that gets no answer
     /// within <see cref="RemoteSinkOptions.OpenTimeout"/> is cancelled and the connection loop tries again.
     /// </summary>
-    private async Task<ulong> OpenAsync(AsyncDuplexStreamingCall<IngestRequest, IngestResponse> call, CancellationTokenSource connection)
+    private async Task<ulong> OpenAsync(AsyncDuplexStreamingCall<IngestRequest, IngestResponse> call, CancellationToken connection)
     {
-        connection.CancelAfter(_options.OpenTimeout);
+        using var deadline = new CancellationTokenSource(_options.OpenTimeout, _time);
+        using var opening = CancellationTokenSource.CreateLinkedTokenSource(connection, deadline.Token);
         try
         {
             await call.RequestStream.WriteAsync(new IngestRequest
@@ -199,27 +200,21 @@ internal sealed partial class RemoteStream
                     Host = _options.HostName ?? Environment.MachineName,
                     StreamId = StreamId,
                 },
-            }, connection.Token).ConfigureAwait(false);
-            if (!await call.ResponseStream.MoveNext(connection.Token).ConfigureAwait(false))
+            }, opening.Token).ConfigureAwait(false);
+            if (!await call.ResponseStream.MoveNext(opening.Token).ConfigureAwait(false))
             {
                 throw new IOException("The service closed the stream before answering 'open'.");
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && connection.IsCancellationRequested && !_abort.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested && !connection.IsCancellationRequested)
         {
             throw OpenTimedOut(ex);
-        }
-
-        if (!connection.TryReset()) // disarms the open timeout, unless it fired just now
-        {
-            _abort.Token.ThrowIfCancellationRequested();
-            throw OpenTimedOut(null);
         }
 
         return call.ResponseStream.Current.Opened.LastSequence;
     }
 
-    private TimeoutException OpenTimedOut(Exception? inner) =>
+    private TimeoutException OpenTimedOut(Exception inner) =>
         new(string.Create(CultureInfo.InvariantCulture, $"The service did not answer 'open' within {_options.OpenTimeout.TotalSeconds:0.#} s."), inner);
 
     private async Task ReadAcksAsync(AsyncDuplexStreamingCall<IngestRequest, IngestResponse> call, CancellationTokenSource connection)
