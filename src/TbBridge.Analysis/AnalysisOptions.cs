@@ -63,6 +63,13 @@ public sealed record AnalysisOptions
     /// <summary>...or this many points of a sparse tag (held-out, per-epoch).</summary>
     public int PlateauMinSparsePoints { get; init; } = 20;
 
+    /// <summary>
+    /// Plateau, stalled: after twice <see cref="PlateauMinPoints"/> points, the main training loss's second half sits
+    /// less than this fraction below its start, and confidently no more than 10% below its first half: it learned a
+    /// little, then stopped.
+    /// </summary>
+    public double PlateauStallImprovement { get; init; } = 0.2;
+
     /// <summary>Overfitting: the held-out loss is this fraction above its best...</summary>
     public double OverfitRise { get; init; } = 0.25;
 
@@ -119,6 +126,7 @@ public sealed record AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(OscillationWindow, OscillationMinExcursions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PlateauTolerance);
         ArgumentOutOfRangeException.ThrowIfLessThan(PlateauMinPoints, 10);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PlateauStallImprovement);
         ArgumentOutOfRangeException.ThrowIfLessThan(PlateauMinSparsePoints, 3);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitRise);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitGivenBack);

@@ -4,6 +4,9 @@ namespace TbBridge.Analysis;
 
 public sealed partial class RunAnalyzer
 {
+    /// <summary>The most a stalled loss's second half may be below its first half (log ratio, about 10%).</summary>
+    private const double StallProgress = 0.1;
+
     private readonly Dictionary<string, OverfitState> _overfit = new(StringComparer.Ordinal);
 
     private void CheckPlateau(ScalarSeries s, bool final)
@@ -22,16 +25,55 @@ public sealed partial class RunAnalyzer
 
         var change = (s.Level / s.Initial) - 1;
         var neverLearned = s.BestLevel >= s.StartLevel * (1 - (2 * o.PlateauTolerance));
+        var stall = Stalled(s);
         if (Math.Abs(change) <= o.PlateauTolerance && neverLearned && LearningRateSettled(s))
         {
             Raise(AlertKind.Plateau, AlertSeverity.Warning, s.Tag, s.LastStep, s.LastWallTime, s.Tag,
                 $"{s.Tag} has made no progress in {s.Count} points: {Fmt(s.Level)} now, {Fmt(s.Initial)} at the start",
                 Evidence(("level", s.Level), ("initial_level", s.Initial), ("best_level", s.BestLevel), ("relative_change", change), ("points", s.Count)));
         }
-        else if (!neverLearned)
+        else if (stall is not null && LearningRateSettled(s))
         {
+            Raise(AlertKind.Plateau, AlertSeverity.Warning, s.Tag, s.LastStep, s.LastWallTime, s.Tag,
+                $"{s.Tag} came down only {Fmt(stall.Value.Improvement * 100)}% from its start and not since the first half of its {s.Count} points: {Fmt(stall.Value.SecondHalf)} in the second half, {Fmt(stall.Value.FirstHalf)} in the first, {Fmt(stall.Value.Start)} at the start",
+                Evidence(("first_half_level", stall.Value.FirstHalf), ("second_half_level", stall.Value.SecondHalf), ("initial_level", stall.Value.Start), ("improvement", stall.Value.Improvement), ("points", s.Count)));
+        }
+        else if (!neverLearned && (!ReferenceEquals(s, PrimaryLoss()) || s.BestLevel < s.StartLevel * (1 - o.PlateauStallImprovement)))
+        {
+            // The main loss clears only once it has clearly learned, so a stall seen through noise is reported once.
             Clear(AlertKind.Plateau, s.Tag);
         }
+    }
+
+    /// <summary>
+    /// Learned a little, then stalled. On the main per-step training loss, in block medians over the whole run: its
+    /// second half is less than <see cref="AnalysisOptions.PlateauStallImprovement"/> below where it started, and
+    /// confidently no more than <see cref="StallProgress"/> below its first half (the difference plus three standard
+    /// errors of it: the rule is asked every 8 points), and not above it by more than that either (a loss that climbs back is divergence's or
+    /// oscillation's). A slow but steady learner keeps coming down between halves; under heavy batch noise the rule
+    /// waits until the halves are long enough to tell. Judged after twice <see cref="AnalysisOptions.PlateauMinPoints"/>
+    /// points.
+    /// </summary>
+    private (double FirstHalf, double SecondHalf, double Start, double Improvement)? Stalled(ScalarSeries s)
+    {
+        if (s.History is not { } history || s.IsSparse || s.Count < 2 * _options.PlateauMinPoints || !ReferenceEquals(s, PrimaryLoss()))
+        {
+            return null;
+        }
+
+        var (first, second) = history.Halves();
+        var start = Math.Max(history.Start, s.Initial); // both from the first 7-8 points: a fast learner has not moved yet
+        if (!(first > 0) || !(second > 0) || !(start > 0) || second > first * Math.Exp(StallProgress))
+        {
+            return null;
+        }
+
+        var improvement = 1 - (second / start);
+        var progress = Math.Log(first / second);
+        var standardError = RobustStats.MedianEfficiency * s.LogNoise * Math.Sqrt(2 / (history.Points / 2.0));
+        return improvement < _options.PlateauStallImprovement && progress + (3 * standardError) < StallProgress
+            ? (first, second, start, improvement)
+            : null;
     }
 
     /// <summary>False while the learning rate is still rising (warm-up) in the second half of the tag's span.</summary>

@@ -28,6 +28,7 @@ internal sealed class ScalarSeries
 
         // The starting level: median of the first 3 points of a sparse tag, of the first 7 of a per-step one (noisier).
         _firstCount = signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy || tag.Contains("epoch", StringComparison.OrdinalIgnoreCase) ? 3 : 7;
+        History = signal.Role is SignalRole.TrainLoss ? new LevelHistory() : null;
     }
 
     public string Tag { get; }
@@ -128,6 +129,9 @@ internal sealed class ScalarSeries
     /// <summary>Lowest <see cref="Level"/> taken over at least 16 points (steady enough to compare a later level with).</summary>
     public double BestSmoothLevel { get; private set; } = double.PositiveInfinity;
 
+    /// <summary>The whole run in block medians (training losses only): what the stalled-plateau rule compares.</summary>
+    public LevelHistory? History { get; }
+
     /// <summary>True when the last <see cref="Add"/> refreshed <see cref="Level"/>.</summary>
     public bool Refreshed { get; private set; }
 
@@ -196,6 +200,17 @@ internal sealed class ScalarSeries
         Last = value;
         LastStep = step;
         LastWallTime = wallTime;
+
+        if (History is not null && Count % LevelHistory.BlockPoints == 0)
+        {
+            var block = _scratch.AsSpan(0, LevelHistory.BlockPoints);
+            for (var i = 0; i < block.Length; i++)
+            {
+                block[i] = _ring[(int)((Count - 1 - i) & Mask)];
+            }
+
+            History.AddBlock(RobustStats.MedianInPlace(block));
+        }
 
         Refreshed = false;
         if (Count < Capacity || ++_sinceRefresh >= RefreshEvery)

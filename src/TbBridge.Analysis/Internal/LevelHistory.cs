@@ -1,0 +1,73 @@
+namespace TbBridge.Analysis.Internal;
+
+/// <summary>
+/// The whole history of a tag in bounded memory: the median of every block of <see cref="BlockPoints"/> points,
+/// at most <see cref="Capacity"/> of them. When full, neighbouring entries are averaged in pairs and each entry
+/// stands for twice as many points from then on, so the history always spans the run from its first point.
+/// </summary>
+internal sealed class LevelHistory
+{
+    public const int BlockPoints = 8;
+    public const int Capacity = 128;
+
+    private readonly double[] _entries = new double[Capacity];
+    private readonly double[] _scratch = new double[Capacity];
+    private int _count;
+    private int _blocksPerEntry = 1;
+    private double _pendingSum;
+    private int _pendingBlocks;
+
+    /// <summary>Points the stored entries stand for.</summary>
+    public long Points => (long)_count * _blocksPerEntry * BlockPoints;
+
+    /// <summary>Entries stored (at most <see cref="Capacity"/>).</summary>
+    public int Count => _count;
+
+    /// <summary>The median of the first block: where the tag started (NaN before the first block).</summary>
+    public double Start { get; private set; } = double.NaN;
+
+    /// <summary>Adds the median of the latest block of <see cref="BlockPoints"/> points.</summary>
+    public void AddBlock(double blockMedian)
+    {
+        if (double.IsNaN(Start))
+        {
+            Start = blockMedian;
+        }
+
+        _pendingSum += blockMedian;
+        if (++_pendingBlocks < _blocksPerEntry)
+        {
+            return;
+        }
+
+        if (_count == Capacity)
+        {
+            for (var i = 0; i < Capacity / 2; i++)
+            {
+                _entries[i] = (_entries[2 * i] + _entries[(2 * i) + 1]) / 2;
+            }
+
+            _count = Capacity / 2;
+            _blocksPerEntry *= 2;
+            if (_pendingBlocks < _blocksPerEntry)
+            {
+                return; // the pending block is the first half of a new, wider entry
+            }
+        }
+
+        _entries[_count++] = _pendingSum / _pendingBlocks;
+        _pendingSum = 0;
+        _pendingBlocks = 0;
+    }
+
+    /// <summary>Medians of the entries of the first and of the second half of the history.</summary>
+    public (double FirstHalf, double SecondHalf) Halves()
+    {
+        var half = _count / 2;
+        _entries.AsSpan(0, half).CopyTo(_scratch);
+        var first = RobustStats.MedianInPlace(_scratch.AsSpan(0, half));
+        _entries.AsSpan(_count - half, half).CopyTo(_scratch);
+        var second = RobustStats.MedianInPlace(_scratch.AsSpan(0, half));
+        return (first, second);
+    }
+}
