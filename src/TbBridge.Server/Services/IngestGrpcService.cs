@@ -71,16 +71,19 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
             throw Refuse(caller, identity.StreamId, ToStatus(ex.Reason), ex.Message);
         }
 
-        await responseStream.WriteAsync(new IngestResponse
-        {
-            Opened = new StreamOpened { LastSequence = session.LastDurable, Resumed = resumed, File = session.RelativeFile },
-        }).ConfigureAwait(false);
-
-        var acks = PumpAcksAsync(session, responseStream);
+        // From here on the session is closed whatever happens, the answer to 'open' included: a session left open
+        // would make every resume of its stream id wait for it (a connection reset while 'opened' was being
+        // written did exactly that, and the worker could not resume until the service restarted).
+        var acks = Task.CompletedTask;
         RpcException? failure = null;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, session.Aborted);
         try
         {
+            await responseStream.WriteAsync(new IngestResponse
+            {
+                Opened = new StreamOpened { LastSequence = session.LastDurable, Resumed = resumed, File = session.RelativeFile },
+            }).ConfigureAwait(false);
+            acks = PumpAcksAsync(session, responseStream);
             while (await requestStream.MoveNext(linked.Token).ConfigureAwait(false))
             {
                 var request = requestStream.Current;
@@ -102,7 +105,7 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         {
             failure = new RpcException(new Status(StatusCode.Unavailable, session.AbortReason ?? "The stream was ended by the service."));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException || (ex is InvalidOperationException && context.CancellationToken.IsCancellationRequested))
         {
             // The client went away (cancelled, or the connection broke): nothing to answer; what was acked stays.
             failure = new RpcException(new Status(StatusCode.Cancelled, "The client ended the stream."));

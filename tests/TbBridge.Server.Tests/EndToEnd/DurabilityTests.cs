@@ -1,4 +1,6 @@
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using TbBridge.Server.Tests.Infrastructure;
 
 namespace TbBridge.Server.Tests.EndToEnd;
@@ -39,6 +41,26 @@ public sealed class DurabilityTests : IDisposable
 
         var steps = EventFiles.Scalars(_data.Path, "p", "r").Select(s => s.Step).ToArray(); // fails on any damaged record
         Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), steps.Order());
+    }
+
+    [Fact]
+    public async Task Ingest_AnswerToOpenCannotBeWritten_SessionIsClosedAndTheStreamResumes()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path, builder =>
+        {
+            builder.Services.AddSingleton<FailFirstAnswerInterceptor>();
+            builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<FailFirstAnswerInterceptor>());
+        });
+
+        // The connection "breaks" while the service answers 'open': the session it had opened must not outlive the call.
+        await Assert.ThrowsAsync<RpcException>(() => IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "reset-at-open"));
+
+        // Without the close, this waits for the first session forever.
+        await using var resumed = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "reset-at-open").WaitAsync(TimeSpan.FromSeconds(30));
+        await resumed.SendAsync(Batches.Numbered(1, 100));
+        Assert.True(await resumed.WaitAckAsync(1));
+        await resumed.CompleteAsync();
+        Assert.Equal(100, EventFiles.Scalars(_data.Path, "p", "r").Count);
     }
 
     [Fact]

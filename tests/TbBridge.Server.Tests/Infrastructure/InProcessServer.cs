@@ -29,7 +29,10 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public IngestEngine Engine => _app.Services.GetRequiredService<IngestEngine>();
 
-    public static async Task<InProcessServer> StartAsync(string dataDirectory, params string[] settings)
+    public static Task<InProcessServer> StartAsync(string dataDirectory, params string[] settings) => StartAsync(dataDirectory, null, settings);
+
+    /// <summary>Starts the service with <paramref name="configure"/> applied to its builder (fault injection).</summary>
+    public static async Task<InProcessServer> StartAsync(string dataDirectory, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         string[] args =
         [
@@ -38,7 +41,7 @@ internal sealed class InProcessServer : IAsyncDisposable
             "--Serilog:MinimumLevel:Default=Warning",
             .. settings,
         ];
-        var app = TbBridgeServerApp.Build(args);
+        var app = TbBridgeServerApp.Build(args, configure);
         await app.StartAsync();
         return new InProcessServer(app, dataDirectory);
     }
