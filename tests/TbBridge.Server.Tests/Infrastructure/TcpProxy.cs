@@ -1,24 +1,33 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
 namespace TbBridge.Server.Tests.Infrastructure;
 
-/// <summary>A loopback TCP forwarder whose connections a test can cut (reset) at will: the network failing.</summary>
+/// <summary>
+/// A loopback TCP forwarder whose connections a test can cut (reset) at will: the network failing. It runs on
+/// threads of its own with blocking sockets, so that it keeps accepting and forwarding however busy the thread
+/// pool of the test process is.
+/// </summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly IPEndPoint _target;
-    private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly List<Socket> _sockets = [];
-    private readonly Task _accept;
+    private readonly ConcurrentQueue<string> _events = new();
+    private readonly Thread _acceptor;
+    private volatile bool _stopping;
+    private int _connections;
 
     public TcpProxy(Uri target)
     {
         _target = new IPEndPoint(IPAddress.Loopback, target.Port);
         _listener.Start();
         Address = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
-        _accept = AcceptAsync();
+        _acceptor = new Thread(Accept) { IsBackground = true, Name = "TcpProxy accept" };
+        _acceptor.Start();
     }
 
     public string Address { get; }
@@ -32,101 +41,111 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var socket in _sockets)
             {
-                try
-                {
-                    socket.LingerState = new LingerOption(true, 0);
-                    socket.Close();
-                }
-                catch (ObjectDisposedException)
-                {
-                }
+                Reset(socket);
             }
 
+            Note($"cut {_sockets.Count / 2} connections");
             _sockets.Clear();
             Cuts++;
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>What the proxy did, with timestamps (for failure messages).</summary>
+    public override string ToString() => string.Join(Environment.NewLine, _events);
+
+    public ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        _stopping = true;
         _listener.Stop();
         CutAll();
-        try
-        {
-            await _accept;
-        }
-        catch (Exception)
-        {
-        }
-
-        _stop.Dispose();
+        _acceptor.Join();
+        return ValueTask.CompletedTask;
     }
 
-    private async Task AcceptAsync()
+    private static void Reset(Socket socket)
     {
-        while (!_stop.IsCancellationRequested)
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void Accept()
+    {
+        while (!_stopping)
         {
             Socket client;
             try
             {
-                client = await _listener.AcceptSocketAsync(_stop.Token);
+                client = _listener.AcceptSocket();
             }
-            catch (Exception)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
             {
-                return;
+                if (_stopping)
+                {
+                    return;
+                }
+
+                Note($"accept failed, accepting on: {ex.Message}");
+                continue;
             }
 
             var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                await upstream.ConnectAsync(_target, _stop.Token);
+                upstream.Connect(_target);
             }
-            catch (Exception)
+            catch (SocketException ex)
             {
-                client.Close();
+                Note($"upstream connect failed: {ex.Message}");
+                Reset(client);
                 upstream.Dispose();
                 continue;
             }
 
+            int id = ++_connections;
             lock (_gate)
             {
                 _sockets.Add(client);
                 _sockets.Add(upstream);
             }
 
-            _ = PumpAsync(client, upstream);
-            _ = PumpAsync(upstream, client);
+            Note($"connection {id} open");
+            StartPump(client, upstream, $"connection {id} ->");
+            StartPump(upstream, client, $"connection {id} <-");
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private void StartPump(Socket from, Socket to, string name) =>
+        new Thread(() => Pump(from, to, name)) { IsBackground = true, Name = "TcpProxy " + name }.Start();
+
+    private void Pump(Socket from, Socket to, string name)
     {
+        long bytes = 0;
         var buffer = new byte[64 * 1024];
         try
         {
-            while (true)
+            int read;
+            while ((read = from.Receive(buffer)) > 0)
             {
-                int read = await from.ReceiveAsync(buffer, SocketFlags.None);
-                if (read == 0)
-                {
-                    to.Shutdown(SocketShutdown.Send);
-                    return;
-                }
+                to.Send(buffer.AsSpan(0, read));
+                bytes += read;
+            }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
-            }
+            to.Shutdown(SocketShutdown.Send);
+            Note($"{name} ended after {bytes} bytes");
         }
-        catch (Exception)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            try
-            {
-                to.Close();
-                from.Close();
-            }
-            catch (Exception)
-            {
-            }
+            Note($"{name} cut after {bytes} bytes");
+            Reset(to);
         }
     }
+
+    private void Note(string what) =>
+        _events.Enqueue(string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} proxy: {what}"));
 }
