@@ -49,14 +49,14 @@ public sealed partial class RunAnalyzer
     /// Learned a little, then stalled. On the main per-step training loss, in block medians over the whole run: its
     /// second half is less than <see cref="AnalysisOptions.PlateauStallImprovement"/> below where it started, and
     /// confidently no more than <see cref="StallProgress"/> below its first half (the difference plus three standard
-    /// errors of it: the rule is asked every 8 points), and not above it by more than that either (a loss that climbs back is divergence's or
-    /// oscillation's). A slow but steady learner keeps coming down between halves; under heavy batch noise the rule
-    /// waits until the halves are long enough to tell. Judged after twice <see cref="AnalysisOptions.PlateauMinPoints"/>
-    /// points.
+    /// errors of it: the rule is asked many times over a run), and not above it by more than that either (a loss that
+    /// climbs back is divergence's or oscillation's). A slow but steady learner keeps coming down between halves;
+    /// under heavy batch noise the rule waits until the halves are long enough to tell. Judged after twice
+    /// <see cref="AnalysisOptions.PlateauMinPoints"/> points.
     /// </summary>
     private (double FirstHalf, double SecondHalf, double Start, double Improvement)? Stalled(ScalarSeries s)
     {
-        if (s.History is not { } history || s.IsSparse || s.Count < 2 * _options.PlateauMinPoints || !ReferenceEquals(s, PrimaryLoss()))
+        if (s.History is not { } history || s.Count < 2 * _options.PlateauMinPoints || s.IsSparse || !ReferenceEquals(s, PrimaryLoss()))
         {
             return null;
         }
@@ -69,11 +69,14 @@ public sealed partial class RunAnalyzer
         }
 
         var improvement = 1 - (second / start);
+        if (improvement >= _options.PlateauStallImprovement)
+        {
+            return null; // learned: the usual case, decided before the noise estimate is asked for
+        }
+
         var progress = Math.Log(first / second);
         var standardError = RobustStats.MedianEfficiency * s.LogNoise * Math.Sqrt(2 / (history.Points / 2.0));
-        return improvement < _options.PlateauStallImprovement && progress + (3 * standardError) < StallProgress
-            ? (first, second, start, improvement)
-            : null;
+        return progress + (3 * standardError) < StallProgress ? (first, second, start, improvement) : null;
     }
 
     /// <summary>False while the learning rate is still rising (warm-up) in the second half of the tag's span.</summary>
