@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using TbBridge.Remote;
 using TbBridge.Server.Tests.Infrastructure;
 
@@ -66,6 +69,29 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal("runA", nan.GetProperty("run").GetString());
         Assert.Equal("train/loss", nan.GetProperty("tag").GetString());
         Assert.False(string.IsNullOrEmpty(nan.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task Upload_ServiceEndsTheFirstStreamUnavailable_OpensItAgainAndUploadsEverything()
+    {
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
+        {
+            for (int step = 0; step < 300; step++)
+            {
+                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
+            }
+        }
+
+        await using var server = await InProcessServer.StartAsync(_data.Path, builder =>
+        {
+            builder.Services.AddSingleton(new FailFirstAnswerInterceptor(() => new RpcException(new Status(StatusCode.Unavailable, "restarting"))));
+            builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<FailFirstAnswerInterceptor>());
+        });
+
+        var upload = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "retry");
+        Assert.True(upload.ExitCode == 0, upload.Output + upload.Error);
+        Assert.Contains("300 points uploaded, 0 already there, 0 of 1 files failed", upload.Output, StringComparison.Ordinal);
+        Assert.Equal(300, EventFiles.Scalars(_data.Path, "retry", "run").Count);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class DurabilityTests : IDisposable
     {
         await using var server = await InProcessServer.StartAsync(_data.Path, builder =>
         {
-            builder.Services.AddSingleton<FailFirstAnswerInterceptor>();
+            builder.Services.AddSingleton(new FailFirstAnswerInterceptor());
             builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<FailFirstAnswerInterceptor>());
         });
 
@@ -64,7 +64,7 @@ public sealed class DurabilityTests : IDisposable
     }
 
     [Fact]
-    public async Task GracefulStop_OpenStream_EndsWithUnavailableAfterItsLastAck()
+    public async Task GracefulStop_OpenStream_EndsAfterItsLastAckWithNothingAckedLost()
     {
         var server = await InProcessServer.StartAsync(_data.Path);
         await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "stop", "w0", "stopping");
@@ -76,8 +76,21 @@ public sealed class DurabilityTests : IDisposable
         Assert.True(await stream.WaitAckAsync(20));
         await server.StopAsync();
         var ended = await stream.WaitForEndAsync();
-        Assert.True(ended!.StatusCode == StatusCode.Unavailable, ended.ToString());
-        Assert.Contains("shutting down", ended.Status.Detail, StringComparison.Ordinal);
+        Assert.NotNull(ended);
+
+        // The service ends the stream with UNAVAILABLE, then Kestrel closes the connection. A client whose request
+        // side is still open (it never completed it) and that has not read the status yet when the connection
+        // closes gets HttpClient's "server closed the connection" instead (1 run in ~10 under load). Both mean:
+        // reconnect and resume; what matters is that every acked batch is on disk (below).
+        if (ended.StatusCode == StatusCode.Unavailable)
+        {
+            Assert.Contains("shutting down", ended.Status.Detail, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(ended.StatusCode == StatusCode.Internal && ended.Status.Detail.Contains("server closed the connection", StringComparison.Ordinal), ended.ToString());
+        }
+
         await server.DisposeAsync();
         Assert.Equal(10_000, EventFiles.Scalars(_data.Path, "p", "stop").Count);
     }

@@ -4,11 +4,13 @@ using Grpc.Core.Interceptors;
 namespace TbBridge.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Makes the first streaming call's first answer fail the way a write does once the client's connection is gone
-/// (grpc-dotnet: "the request is complete"), in the service itself: a connection reset at the worst moment, on cue.
+/// Makes the first streaming call's first answer fail, in the service itself: by default the way a write does once
+/// the client's connection is gone (grpc-dotnet: "the request is complete"), a connection reset at the worst moment,
+/// on cue; or with the exception given.
 /// </summary>
-internal sealed class FailFirstAnswerInterceptor : Interceptor
+internal sealed class FailFirstAnswerInterceptor(Func<Exception>? failure = null) : Interceptor
 {
+    private readonly Func<Exception> _failure = failure ?? (() => new InvalidOperationException("Can't write the message because the request is complete."));
     private int _calls;
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
@@ -17,11 +19,11 @@ internal sealed class FailFirstAnswerInterceptor : Interceptor
         ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        var writer = Interlocked.Increment(ref _calls) == 1 ? new FailingWriter<TResponse>(responseStream) : responseStream;
+        var writer = Interlocked.Increment(ref _calls) == 1 ? new FailingWriter<TResponse>(responseStream, _failure) : responseStream;
         return continuation(requestStream, writer, context);
     }
 
-    private sealed class FailingWriter<T>(IServerStreamWriter<T> inner) : IServerStreamWriter<T>
+    private sealed class FailingWriter<T>(IServerStreamWriter<T> inner, Func<Exception> failure) : IServerStreamWriter<T>
     {
         public WriteOptions? WriteOptions
         {
@@ -29,6 +31,6 @@ internal sealed class FailFirstAnswerInterceptor : Interceptor
             set => inner.WriteOptions = value;
         }
 
-        public Task WriteAsync(T message) => throw new InvalidOperationException("Can't write the message because the request is complete.");
+        public Task WriteAsync(T message) => throw failure();
     }
 }
