@@ -102,13 +102,7 @@ internal sealed class ScalarSeries
         {
             if (_logSigmaStale)
             {
-                var n = (int)Math.Min(Count, Capacity);
-                var span = _scratch.AsSpan(0, n);
-                for (var i = 0; i < n; i++)
-                {
-                    span[i] = _ring[(int)((Count - 1 - i) & Mask)];
-                }
-
+                var span = CopyNewest((int)Math.Min(Count, Capacity));
                 _logSigma = RobustStats.LogMadInPlace(span, Median) * RobustStats.MadToSigma;
                 _logSigmaStale = false;
             }
@@ -159,12 +153,10 @@ internal sealed class ScalarSeries
             return (double.NaN, double.NaN);
         }
 
-        var span = _scratch.AsSpan(0, n);
+        var span = CopyNewest(n, skipNewest);
         var max = double.NegativeInfinity;
-        for (var i = 0; i < n; i++)
+        foreach (var v in span)
         {
-            var v = _ring[(int)((Count - 1 - skipNewest - i) & Mask)];
-            span[i] = v;
             max = Math.Max(max, v);
         }
 
@@ -203,13 +195,7 @@ internal sealed class ScalarSeries
 
         if (History is not null && Count % LevelHistory.BlockPoints == 0)
         {
-            var block = _scratch.AsSpan(0, LevelHistory.BlockPoints);
-            for (var i = 0; i < block.Length; i++)
-            {
-                block[i] = _ring[(int)((Count - 1 - i) & Mask)];
-            }
-
-            History.AddBlock(RobustStats.MedianInPlace(block));
+            History.AddBlock(RobustStats.MedianInPlace(CopyNewest(LevelHistory.BlockPoints)));
         }
 
         Refreshed = false;
@@ -220,15 +206,22 @@ internal sealed class ScalarSeries
         }
     }
 
-    private void Refresh()
+    /// <summary>The newest <paramref name="n"/> values (newest first), after skipping <paramref name="skipNewest"/>, copied into the scratch buffer.</summary>
+    private Span<double> CopyNewest(int n, int skipNewest = 0)
     {
-        var n = (int)Math.Min(Count, Capacity);
         var span = _scratch.AsSpan(0, n);
         for (var i = 0; i < n; i++)
         {
-            span[i] = _ring[(int)((Count - 1 - i) & Mask)];
+            span[i] = _ring[(int)((Count - 1 - skipNewest - i) & Mask)];
         }
 
+        return span;
+    }
+
+    private void Refresh()
+    {
+        var n = (int)Math.Min(Count, Capacity);
+        var span = CopyNewest(n);
         var levelPoints = Math.Min((int)Math.Clamp(Count / 4, 3, 32), n);
         LevelPoints = levelPoints;
         var levelSpan = _levelScratch.AsSpan(0, levelPoints);
