@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using TbBridge.Events;
 using TbBridge.Internal;
 
 namespace TbBridge;
@@ -6,7 +7,8 @@ namespace TbBridge;
 /// <summary>
 /// A bucketed distribution as TensorBoard stores it (<c>HistogramProto</c>), plus the non-finite values
 /// that were counted but left out. Bucket <c>i</c> holds the values in
-/// <c>[BucketLimits[i-1], BucketLimits[i])</c>; the first bucket starts at <see cref="Min"/> for display.
+/// <c>[BucketLimits[i-1], BucketLimits[i])</c>, each limit the right, exclusive edge of its bucket; the first
+/// bucket starts at <see cref="Min"/>. The same rule as <see cref="HistogramValue"/>, which this converts to.
 /// </summary>
 /// <remarks>
 /// <see cref="Min"/>, <see cref="Max"/>, <see cref="Num"/>, <see cref="Sum"/> and <see cref="SumSquares"/>
@@ -68,6 +70,9 @@ public sealed class HistogramData
     public bool IsEmpty => CountsArray.Length == 0;
 
     internal double[] LimitsArray { get; }
+
+    /// <summary>The finite part in the format's histogram shape, for the encoder and the wire (no copy).</summary>
+    public HistogramValue ToEventValue() => new(Min, Max, Num, Sum, SumSquares, BucketLimits, BucketCounts);
 
     internal double[] CountsArray { get; }
 

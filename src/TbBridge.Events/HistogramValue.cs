@@ -1,14 +1,16 @@
 namespace TbBridge.Events;
 
 /// <summary>
-/// A decoded histogram: statistics and TensorBoard's bucket layout, where bucket <c>i</c> spans
-/// (<c>BucketLimits[i-1]</c>, <c>BucketLimits[i]</c>] and the first starts at minus infinity.
+/// A histogram in TensorBoard's bucket layout, as read or as <see cref="EventEncoder.Histogram"/> writes it:
+/// bucket <c>i</c> counts the values <c>v</c> with <c>BucketLimits[i-1] &lt;= v &lt; BucketLimits[i]</c>, each
+/// limit the right, exclusive edge of its bucket (TensorFlow's <c>histogram.cc</c> and PyTorch's
+/// <c>np.histogram</c> edges), and the first bucket starts at <see cref="Min"/>.
 /// </summary>
 public sealed class HistogramValue
 {
     /// <summary>Creates a histogram value.</summary>
     public HistogramValue(double min, double max, double num, double sum, double sumSquares,
-        IReadOnlyList<double> bucketLimits, IReadOnlyList<double> buckets)
+        IReadOnlyList<double> bucketLimits, IReadOnlyList<double> bucketCounts)
     {
         Min = min;
         Max = max;
@@ -16,7 +18,7 @@ public sealed class HistogramValue
         Sum = sum;
         SumSquares = sumSquares;
         BucketLimits = bucketLimits;
-        Buckets = buckets;
+        BucketCounts = bucketCounts;
     }
 
     /// <summary>Smallest value.</summary>
@@ -34,9 +36,9 @@ public sealed class HistogramValue
     /// <summary>Sum of the squared values (estimated like <see cref="Sum"/> for TF2 histograms).</summary>
     public double SumSquares { get; }
 
-    /// <summary>Right edge of each bucket.</summary>
+    /// <summary>Right, exclusive edge of each bucket, ascending.</summary>
     public IReadOnlyList<double> BucketLimits { get; }
 
-    /// <summary>Count of each bucket.</summary>
-    public IReadOnlyList<double> Buckets { get; }
+    /// <summary>Number of values in each bucket.</summary>
+    public IReadOnlyList<double> BucketCounts { get; }
 }

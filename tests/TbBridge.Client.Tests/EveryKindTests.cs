@@ -42,14 +42,14 @@ public class EveryKindTests
             var h = grids[s].Values.Single().Histogram!;
             Assert.Equal((-5.0 + s, 4.99f + s, 10_000.0), (h.Min, h.Max, h.Num));
             Assert.Equal(EveryKindSample.Grid(s).Sum(v => (double)v), h.Sum, 1e-6);
-            Assert.Equal(10_000, h.Buckets.Sum());
+            Assert.Equal(10_000, h.BucketCounts.Sum());
         }
 
         Assert.Equal([(0L, 2.0), (1L, 0.0)], ReadBack.Scalars(main, "kinds/hist_nan/nan_count"));
         Assert.Equal([(0L, 2.0), (1L, 0.0)], ReadBack.Scalars(main, "kinds/hist_nan/inf_count"));
         var nanHist = main.SelectMany(e => e.Values).First(v => v.Tag == "kinds/hist_nan").Histogram!;
         Assert.Equal((1.0, 3.0, 3.0, 6.0, 14.0), (nanHist.Min, nanHist.Max, nanHist.Num, nanHist.Sum, nanHist.SumSquares));
-        Assert.Equal([1.0, 1, 1, 1], main.SelectMany(e => e.Values).Single(v => v.Tag == "kinds/hist_raw").Histogram!.Buckets);
+        Assert.Equal([1.0, 1, 1, 1], main.SelectMany(e => e.Values).Single(v => v.Tag == "kinds/hist_raw").Histogram!.BucketCounts);
         Assert.Equal(EveryKindSample.Text, main.SelectMany(e => e.Values).Single(v => v.Kind == ValueKind.Text).Text);
         Assert.Equal([(0L, 0.25)], ReadBack.Scalars(runs["hparams-session"], "hparam/val_loss"));
     }

@@ -98,8 +98,8 @@ public class SummaryWriterTests
         Assert.Equal(10_000, h.Num);
         Assert.Equal(values.Sum(v => (double)v), h.Sum, 1e-6);
         Assert.Equal(values.Sum(v => (double)v * v), h.SumSquares, 1e-6);
-        Assert.Equal(10_000, h.Buckets.Sum());
-        Assert.Equal(0, h.Buckets[0]); // the empty left neighbour that carries the data's left edge
+        Assert.Equal(10_000, h.BucketCounts.Sum());
+        Assert.Equal(0, h.BucketCounts[0]); // the empty left neighbour that carries the data's left edge
         Assert.DoesNotContain(events.SelectMany(e => e.Values), v => v.Tag.StartsWith("weights/fc1/", StringComparison.Ordinal));
     }
 
@@ -138,7 +138,7 @@ public class SummaryWriterTests
         var h = ReadBack.Runs(temp.Path)["."].SelectMany(e => e.Values).Single(v => v.Tag == "hist/raw").Histogram!;
         Assert.Equal((-1.0, 1.0, 4.0, 0.0, 2.0), (h.Min, h.Max, h.Num, h.Sum, h.SumSquares));
         Assert.Equal([-0.5, 0, 0.5, 1], h.BucketLimits);
-        Assert.Equal([1.0, 1, 1, 1], h.Buckets);
+        Assert.Equal([1.0, 1, 1, 1], h.BucketCounts);
     }
 
     [Fact]

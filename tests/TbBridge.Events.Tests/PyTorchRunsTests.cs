@@ -75,7 +75,7 @@ public class PyTorchRunsTests
                 else if (values[j].ValueCase == Summary.Types.Value.ValueOneofCase.Histo)
                 {
                     Assert.Equal(values[j].Histo.Num, actual.Histogram!.Num);
-                    Assert.Equal(values[j].Histo.Bucket, actual.Histogram.Buckets);
+                    Assert.Equal(values[j].Histo.Bucket, actual.Histogram.BucketCounts);
                     Assert.Equal(values[j].Histo.BucketLimit, actual.Histogram.BucketLimits);
                 }
             }

@@ -39,11 +39,11 @@ public class ReferenceRecordsTests
         Assert.Equal(ValueKind.Histogram, raw.Kind);
         Assert.Equal((-1.0, 1.0, 4.0, 0.0, 2.0), (raw.Histogram!.Min, raw.Histogram.Max, raw.Histogram.Num, raw.Histogram.Sum, raw.Histogram.SumSquares));
         Assert.Equal([-0.5, 0, 0.5, 1], raw.Histogram.BucketLimits);
-        Assert.Equal([1.0, 1, 1, 1], raw.Histogram.Buckets);
+        Assert.Equal([1.0, 1, 1, 1], raw.Histogram.BucketCounts);
 
         var normal = tags["hist/normal"][0].Value.Histogram!;
         Assert.Equal(10_000, normal.Num);
-        Assert.Equal(10_000, normal.Buckets.Sum());
+        Assert.Equal(10_000, normal.BucketCounts.Sum());
     }
 
     [Fact]

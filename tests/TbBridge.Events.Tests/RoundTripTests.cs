@@ -62,7 +62,7 @@ public class RoundTripTests
                         Assert.Equal(Bits([source.Histo.Min, source.Histo.Max, source.Histo.Num, source.Histo.Sum, source.Histo.SumSquares]),
                             Bits([value.Histogram!.Min, value.Histogram.Max, value.Histogram.Num, value.Histogram.Sum, value.Histogram.SumSquares]));
                         Assert.Equal(Bits(source.Histo.BucketLimit), Bits(value.Histogram.BucketLimits));
-                        Assert.Equal(Bits(source.Histo.Bucket), Bits(value.Histogram.Buckets));
+                        Assert.Equal(Bits(source.Histo.Bucket), Bits(value.Histogram.BucketCounts));
                         break;
                     default:
                         Assert.Equal(ValueKind.Text, value.Kind);

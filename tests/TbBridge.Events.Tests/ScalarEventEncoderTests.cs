@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using TbBridge.Events.Internal;
 using TbBridge.Events.Protos;
 
 namespace TbBridge.Events.Tests;

@@ -145,7 +145,7 @@ public sealed class TensorHistogramTests
         var span = sink.Single("span").Histogram!;
         var h = fromFile.Value.Histogram!;
         Assert.Equal(span.BucketLimits, h.BucketLimits);
-        Assert.Equal(span.BucketCounts, h.Buckets);
+        Assert.Equal(span.BucketCounts, h.BucketCounts);
         Assert.Equal(span.Num, h.Num);
         Assert.Equal(span.Min, h.Min);
         Assert.Equal(span.Max, h.Max);

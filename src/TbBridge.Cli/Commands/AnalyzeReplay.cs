@@ -33,7 +33,7 @@ public static class AnalyzeReplay
     public static HistogramSnapshot ToSnapshot(HistogramValue h)
     {
         ArgumentNullException.ThrowIfNull(h);
-        return new HistogramSnapshot(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, h.BucketLimits, h.Buckets);
+        return new HistogramSnapshot(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, h.BucketLimits, h.BucketCounts);
     }
 
     /// <summary>Replays a whole run (all its files, in order) and completes the analysis.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using Grpc.Core;
 using TbBridge.Events;
 using TbBridge.Protocol.V1;
+using TbBridge.Remote.Internal;
 
 namespace TbBridge.Cli.Commands;
 
@@ -14,6 +15,9 @@ namespace TbBridge.Cli.Commands;
 /// </summary>
 internal sealed record UploadFile(string Path, string Project, string Run, string Worker, string StreamId)
 {
+    /// <summary>How long a stream waits for the service's answer to 'open' before the attempt is retried.</summary>
+    private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(30);
+
     public static IReadOnlyList<UploadFile> Plan(string logDir, string project)
     {
         var files = new List<UploadFile>();
@@ -57,27 +61,11 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
         long sent = 0, alreadyThere = 0, skipped = 0;
         try
         {
-            using var call = client.Ingest(headers, cancellationToken: cancellationToken);
-            await call.RequestStream.WriteAsync(new IngestRequest { Open = new OpenStream { Project = Project, Run = Run, Worker = Worker, Host = Environment.MachineName, StreamId = StreamId } }, cancellationToken).ConfigureAwait(false);
-            if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-            {
-                return (new UploadResult(this, 0, 0, 0, 0, "the service closed the stream without answering"), null);
-            }
-
-            ulong held = call.ResponseStream.Current.Opened.LastSequence;
-            ulong acked = held;
-            var acks = Task.Run(async () =>
-            {
-                while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-                {
-                    if (call.ResponseStream.Current.KindCase == IngestResponse.KindOneofCase.Ack)
-                    {
-                        acked = Math.Max(acked, call.ResponseStream.Current.Ack.Sequence);
-                    }
-                }
-            }, cancellationToken);
-
-            var batch = new UploadBatch();
+            var open = new OpenStream { Project = Project, Run = Run, Worker = Worker, Host = Environment.MachineName, StreamId = StreamId };
+            var connection = await IngestConnection.OpenAsync(client, headers, open, OpenTimeout, TimeProvider.System, onAck: null, cancellationToken).ConfigureAwait(false);
+            await using var _ = connection.ConfigureAwait(false);
+            ulong held = connection.HeldSequence;
+            var batch = new BatchBuilder();
             ulong index = 0; // points of the file seen so far, sendable ones only
             var decoder = new EventDecoder();
             using var reader = new EventFileReader(Path);
@@ -86,14 +74,13 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
                 var decoded = decoder.Decode(record.Payload.Span);
                 foreach (var value in decoded.Values)
                 {
-                    if (!batch.CanCarry(value))
+                    if (!BatchBuilder.CanCarry(value))
                     {
                         skipped++;
                         continue;
                     }
 
-                    index++;
-                    if (index <= held)
+                    if (++index <= held)
                     {
                         alreadyThere++;
                         continue;
@@ -102,7 +89,7 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
                     batch.Add(value, decoded.Step, decoded.WallTime);
                     if (batch.Count >= batchPoints)
                     {
-                        sent += await SendAsync(call, batch, index, cancellationToken).ConfigureAwait(false);
+                        sent += await SendAsync(connection, batch, index, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
@@ -111,11 +98,10 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
 
             if (batch.Count > 0)
             {
-                sent += await SendAsync(call, batch, index, cancellationToken).ConfigureAwait(false);
+                sent += await SendAsync(connection, batch, index, cancellationToken).ConfigureAwait(false);
             }
 
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-            await acks.ConfigureAwait(false);
+            ulong acked = await connection.CompleteAsync().ConfigureAwait(false);
             string? error = acked >= index ? null : string.Create(CultureInfo.InvariantCulture, $"the service acknowledged {acked} of {index} points");
             return (new UploadResult(this, sent, alreadyThere, skipped, reader.Errors.Count, error), null);
         }
@@ -123,12 +109,20 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
         {
             return (new UploadResult(this, sent, alreadyThere, skipped, 0, $"{ex.StatusCode}: {ex.Status.Detail}"), ex.StatusCode);
         }
+        catch (TimeoutException ex)
+        {
+            return (new UploadResult(this, sent, alreadyThere, skipped, 0, ex.Message), StatusCode.DeadlineExceeded);
+        }
+        catch (IOException ex)
+        {
+            return (new UploadResult(this, sent, alreadyThere, skipped, 0, ex.Message), null);
+        }
     }
 
-    private static async Task<long> SendAsync(AsyncDuplexStreamingCall<IngestRequest, IngestResponse> call, UploadBatch batch, ulong sequence, CancellationToken cancellationToken)
+    private static async Task<long> SendAsync(IngestConnection connection, BatchBuilder batch, ulong sequence, CancellationToken cancellationToken)
     {
         int count = batch.Count;
-        await call.RequestStream.WriteAsync(new IngestRequest { Batch = batch.Take(sequence) }, cancellationToken).ConfigureAwait(false);
+        await connection.SendAsync(batch.Take(sequence), cancellationToken).ConfigureAwait(false);
         return count;
     }
 }

@@ -1,7 +1,4 @@
-using System.Buffers;
-using Google.Protobuf;
 using TbBridge.Events;
-using TbBridge.Events.Protos;
 
 namespace TbBridge.Internal;
 
@@ -77,39 +74,23 @@ internal sealed class EventFileSink : ISummarySink
         switch (point.Kind)
         {
             case SummaryPointKind.Scalar:
-                writer.WriteEvent(_encoder.EncodeScalar(point.Tag, point.Step, point.WallTime, (float)point.Value));
+                writer.WriteEvent(_encoder.Scalar(point.Tag, point.Step, point.WallTime, point.Value));
                 break;
             case SummaryPointKind.Histogram when point.Histogram is { IsEmpty: false } histogram:
-                WriteMessage(writer, EventEncoder.Histogram(point.Tag, point.Step, point.WallTime, histogram));
+                writer.WriteEvent(_encoder.Histogram(point.Tag, point.Step, point.WallTime, histogram.ToEventValue()));
                 break;
             case SummaryPointKind.Text when point.Text is { } text:
-                WriteMessage(writer, EventEncoder.Text(point.Tag, point.Step, point.WallTime, text));
+                writer.WriteEvent(_encoder.Text(EventEncoder.TextTag(point.Tag), point.Step, point.WallTime, text));
                 break;
             case SummaryPointKind.Hparams when point.Hparams is { } hparams:
-                foreach (var e in EventEncoder.Hparams(point.Step, point.WallTime, hparams))
+                foreach (byte[] record in _encoder.Hparams(point.Step, point.WallTime, hparams))
                 {
-                    WriteMessage(writer, e);
+                    writer.WriteEvent(record);
                 }
 
                 break;
             default:
                 break; // an empty histogram has nothing to draw: its nan/inf counts travel as scalars
-        }
-    }
-
-    private static void WriteMessage(EventFileWriter writer, Event message)
-    {
-        int size = message.CalculateSize();
-        byte[] rented = ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            var span = rented.AsSpan(0, size);
-            message.WriteTo(span);
-            writer.WriteEvent(span);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

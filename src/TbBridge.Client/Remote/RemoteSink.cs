@@ -149,7 +149,8 @@ public sealed class RemoteSink : ISummarySink
 
     private RemoteStream StreamFor(string run) => _streams.GetOrAdd(run, r =>
     {
-        var stream = new RemoteStream(_options, r, _client, _headers, _logger);
+        var backoff = new ExponentialBackoffPolicy(_options.InitialBackoff, _options.MaxBackoff, _options.BackoffRandom ?? new Random());
+        var stream = new RemoteStream(_options, r, _client, _headers, backoff, _logger);
         stream.Start();
         return stream;
     });

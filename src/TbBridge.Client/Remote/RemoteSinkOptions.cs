@@ -69,6 +69,9 @@ public sealed class RemoteSinkOptions
     /// <summary>Clock for batch ages, backoff and timeouts.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>The backoff's jitter source; null takes a new <see cref="Random"/> per stream. Tests pass a seeded one.</summary>
+    internal Random? BackoffRandom { get; init; }
+
     /// <summary>Where the sink logs connection changes and drops. Default none.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 

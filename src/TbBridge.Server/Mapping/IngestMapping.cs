@@ -1,3 +1,4 @@
+using TbBridge.Events;
 using TbBridge.Protocol.V1;
 using TbBridge.Server.Internal.Ingest;
 using TbBridge.Server.Internal.Security;
@@ -54,10 +55,11 @@ internal static class IngestMapping
             CheckTagIndex(h.TagIndex, tagCount, "histograms", i);
             if (h.BucketLimit.Count != h.Bucket.Count)
             {
-                throw Invalid($"histograms[{i}] has {h.BucketLimit.Count} bucket limits but {h.Bucket.Count} buckets.");
+                throw Invalid($"histograms[{i}] has {h.BucketLimit.Count} bucket limits but {h.Bucket.Count} bucket counts.");
             }
 
-            histograms[i] = new HistogramPoint((int)h.TagIndex, h.Step, h.WallTime, h.Min, h.Max, h.Num, h.Sum, h.SumSquares, [.. h.BucketLimit], [.. h.Bucket]);
+            var histogram = new HistogramValue(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, [.. h.BucketLimit], [.. h.Bucket]);
+            histograms[i] = new HistogramPoint((int)h.TagIndex, h.Step, h.WallTime, histogram);
         }
 
         var texts = new TextPoint[batch.Texts.Count];

@@ -65,7 +65,7 @@ public sealed class IngestEndToEndTests : IDisposable
         Assert.Equal(("weights/fc1", 7L, 1_763_900_001.5), (histogram.Values[0].Tag, histogram.Step, histogram.WallTime));
         Assert.Equal((-1.0, 2.0, 10.0, 3.0, 9.0), (h.Min, h.Max, h.Num, h.Sum, h.SumSquares));
         Assert.Equal([0.0, 1, 2], h.BucketLimits);
-        Assert.Equal([4.0, 5, 1], h.Buckets);
+        Assert.Equal([4.0, 5, 1], h.BucketCounts);
 
         var text = Assert.Single(events, e => e.Values.Any(v => v.Kind == ValueKind.Text)).Values[0];
         Assert.Equal(("notes", "# hello\nworld", "text"), (text.Tag, text.Text, text.PluginName));

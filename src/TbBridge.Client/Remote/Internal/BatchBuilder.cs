@@ -1,8 +1,14 @@
+using TbBridge.Events;
 using TbBridge.Protocol.V1;
 
 namespace TbBridge.Remote.Internal;
 
-/// <summary>Collects points into one columnar <see cref="PointBatch"/> with its own tag table.</summary>
+/// <summary>
+/// Collects points into one columnar <see cref="PointBatch"/> with its own tag table: the one mapping onto the
+/// wire, for the remote sink (a writer's <see cref="SummaryPoint"/>s) and <c>tbbridge upload</c> (values read
+/// back from event files). Tags travel as TensorBoard stores them, so a text logged as <c>notes</c> goes as
+/// <see cref="EventEncoder.TextTag"/>(<c>notes</c>), exactly what the writer's local file holds.
+/// </summary>
 internal sealed class BatchBuilder
 {
     private readonly Dictionary<string, uint> _tags = new(StringComparer.Ordinal);
@@ -14,45 +20,62 @@ internal sealed class BatchBuilder
     /// <summary>Timestamp (<see cref="TimeProvider.GetTimestamp"/>) of the first point, when there is one.</summary>
     public long StartedAt { get; private set; }
 
-    /// <summary>Adds a point; false for kinds the protocol does not carry (hparams).</summary>
+    /// <summary>Whether the protocol carries a value read from an event file (scalars, histograms, text).</summary>
+    public static bool CanCarry(SummaryValue value) =>
+        value.Kind is ValueKind.Scalar
+        || (value.Kind is ValueKind.Histogram && value.Histogram is not null)
+        || (value.Kind is ValueKind.Text && value.Text is not null);
+
+    /// <summary>
+    /// Adds a writer's point; false for kinds the protocol does not carry (hparams). A histogram without a
+    /// finite value is left out, as the local event file leaves it out: its NaN and Inf counts are scalars.
+    /// </summary>
     public bool Add(in SummaryPoint point, long now)
     {
         switch (point.Kind)
         {
             case SummaryPointKind.Scalar:
-                var scalars = _batch.Scalars;
-                scalars.TagIndex.Add(TagIndex(point.Tag));
-                scalars.Step.Add(point.Step);
-                scalars.Value.Add(point.Value);
-                scalars.WallTime.Add(point.WallTime);
+                AddScalar(point.Tag, point.Step, point.WallTime, point.Value);
                 break;
+            case SummaryPointKind.Histogram when point.Histogram!.IsEmpty:
+                return true;
             case SummaryPointKind.Histogram:
-                var h = point.Histogram!;
-                var histogram = new HistogramPoint
-                {
-                    TagIndex = TagIndex(point.Tag),
-                    Step = point.Step,
-                    WallTime = point.WallTime,
-                    Min = h.Min,
-                    Max = h.Max,
-                    Num = h.Num,
-                    Sum = h.Sum,
-                    SumSquares = h.SumSquares,
-                };
-                histogram.BucketLimit.Add(h.BucketLimits);
-                histogram.Bucket.Add(h.BucketCounts);
-                _batch.Histograms.Add(histogram);
+                AddHistogram(point.Tag, point.Step, point.WallTime, point.Histogram.ToEventValue());
                 break;
             case SummaryPointKind.Text:
-                _batch.Texts.Add(new TextPoint { TagIndex = TagIndex(point.Tag), Step = point.Step, WallTime = point.WallTime, Text = point.Text! });
+                AddText(EventEncoder.TextTag(point.Tag), point.Step, point.WallTime, point.Text!);
                 break;
             default:
                 return false;
         }
 
-        if (Count++ == 0)
+        if (Count == 1)
         {
             StartedAt = now;
+        }
+
+        return true;
+    }
+
+    /// <summary>Adds a value read from an event file, under its tag as stored; false when <see cref="CanCarry"/> is not.</summary>
+    public bool Add(SummaryValue value, long step, double wallTime)
+    {
+        if (!CanCarry(value))
+        {
+            return false;
+        }
+
+        switch (value.Kind)
+        {
+            case ValueKind.Scalar:
+                AddScalar(value.Tag, step, wallTime, value.Scalar);
+                break;
+            case ValueKind.Histogram:
+                AddHistogram(value.Tag, step, wallTime, value.Histogram!);
+                break;
+            default:
+                AddText(value.Tag, step, wallTime, value.Text!);
+                break;
         }
 
         return true;
@@ -67,6 +90,41 @@ internal sealed class BatchBuilder
         _tags.Clear();
         Count = 0;
         return batch;
+    }
+
+    private void AddScalar(string tag, long step, double wallTime, double value)
+    {
+        var scalars = _batch.Scalars;
+        scalars.TagIndex.Add(TagIndex(tag));
+        scalars.Step.Add(step);
+        scalars.Value.Add(value);
+        scalars.WallTime.Add(wallTime);
+        Count++;
+    }
+
+    private void AddHistogram(string tag, long step, double wallTime, HistogramValue h)
+    {
+        var histogram = new HistogramPoint
+        {
+            TagIndex = TagIndex(tag),
+            Step = step,
+            WallTime = wallTime,
+            Min = h.Min,
+            Max = h.Max,
+            Num = h.Num,
+            Sum = h.Sum,
+            SumSquares = h.SumSquares,
+        };
+        histogram.BucketLimit.Add(h.BucketLimits);
+        histogram.Bucket.Add(h.BucketCounts);
+        _batch.Histograms.Add(histogram);
+        Count++;
+    }
+
+    private void AddText(string tag, long step, double wallTime, string text)
+    {
+        _batch.Texts.Add(new TextPoint { TagIndex = TagIndex(tag), Step = step, WallTime = wallTime, Text = text });
+        Count++;
     }
 
     private static PointBatch NewBatch() => new() { Scalars = new ScalarColumns() };

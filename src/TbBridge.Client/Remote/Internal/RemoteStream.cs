@@ -5,54 +5,42 @@ using TbBridge.Protocol.V1;
 namespace TbBridge.Remote.Internal;
 
 /// <summary>
-/// One run's stream to the service: builds batches, numbers them, keeps them until acked (memory and
-/// spool), and runs the connection loop: open (learning the last sequence the service holds), send every
-/// batch after it, follow the acks, and on any failure reconnect with exponential backoff and jitter.
+/// One run's stream to the service: builds batches from the writer's points, seals them into the
+/// <see cref="BatchOutbox"/>, and runs the connection loop: an <see cref="IngestConnection"/> sends every
+/// batch after what the service holds and feeds its acks to the outbox; on any failure the loop waits as the
+/// <see cref="IBackoffPolicy"/> says and connects again.
 /// </summary>
-internal sealed partial class RemoteStream
+internal sealed class RemoteStream
 {
     private readonly RemoteSinkOptions _options;
     private readonly IngestService.IngestServiceClient _client;
     private readonly Metadata _headers;
-    private readonly BatchSpool? _spool;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly IBackoffPolicy _backoff;
     private readonly Lock _gate = new();
-    private readonly LinkedList<PendingBatch> _pending = new();
     private readonly BatchBuilder _builder = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly BatchOutbox _outbox;
+    private readonly SemaphoreSlim _work = new(0);
     private readonly CancellationTokenSource _abort = new();
-    private TaskCompletionSource _ackChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _memoryBytes;
-    private ulong _nextSequence;
-    private ulong _acked;
-    private long _ackedPoints;
-    private long _droppedPoints;
-    private int _failures;
     private volatile bool _draining;
     private volatile bool _connected;
     private Task _loop = Task.CompletedTask;
 
-    public RemoteStream(RemoteSinkOptions options, string run, IngestService.IngestServiceClient client, Metadata headers, ILogger logger)
+    public RemoteStream(RemoteSinkOptions options, string run, IngestService.IngestServiceClient client, Metadata headers, IBackoffPolicy backoff, ILogger logger)
     {
         _options = options;
         Run = run;
         _client = client;
         _headers = headers;
+        _backoff = backoff;
         _logger = logger;
         _time = options.TimeProvider;
         if (options.SpoolDirectory is { } root)
         {
             var (spool, left) = BatchSpool.Open(root, options.Project, run, options.Worker, options.MaxSpoolBytes);
-            _spool = spool;
             StreamId = spool.StreamId;
-            foreach (var (sequence, batch, size) in left)
-            {
-                int points = batch.Scalars.TagIndex.Count + batch.Histograms.Count + batch.Texts.Count;
-                _pending.AddLast(new PendingBatch(sequence, points, size, null) { Spooled = true });
-                _nextSequence = sequence;
-            }
-
+            _outbox = new BatchOutbox(run, spool, left, options.MaxBufferedBytes, logger);
             if (left.Count > 0)
             {
                 RemoteLog.ReplayingSpool(_logger, run, left.Count);
@@ -61,6 +49,7 @@ internal sealed partial class RemoteStream
         else
         {
             StreamId = Guid.NewGuid().ToString("N");
+            _outbox = new BatchOutbox(run, null, [], options.MaxBufferedBytes, logger);
         }
     }
 
@@ -70,31 +59,13 @@ internal sealed partial class RemoteStream
 
     public bool IsConnected => _connected;
 
-    public long AcknowledgedPoints => Interlocked.Read(ref _ackedPoints);
+    public long AcknowledgedPoints => _outbox.AcknowledgedPoints;
 
-    public long DroppedPoints => Interlocked.Read(ref _droppedPoints);
+    public long DroppedPoints => _outbox.DroppedPoints;
 
-    public ulong AcknowledgedSequence
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _acked;
-            }
-        }
-    }
+    public ulong AcknowledgedSequence => _outbox.Acknowledged;
 
-    public int PendingBatches
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pending.Count;
-            }
-        }
-    }
+    public int PendingBatches => _outbox.Count;
 
     public void Start() => _loop = Task.Run(RunAsync);
 
@@ -129,14 +100,71 @@ internal sealed partial class RemoteStream
         }
     }
 
-    /// <summary>Seals the batch being built and returns the last sequence handed to the connection loop.</summary>
+    /// <summary>Seals the batch being built and returns the sequence of the newest sealed batch.</summary>
     public ulong Seal()
     {
         lock (_gate)
         {
             SealLocked();
-            return _nextSequence;
+            return _outbox.LastSequence;
         }
+    }
+
+    /// <summary>
+    /// Waits until everything sealed up to <paramref name="sequence"/> is acknowledged (or dropped), the timeout
+    /// passes, or, with <paramref name="onlyWhileConnected"/>, the connection is down. Woken by each ack and each
+    /// change of connection, never by polling.
+    /// </summary>
+    public async Task<bool> WaitAckedAsync(ulong sequence, TimeSpan timeout, bool onlyWhileConnected, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            var changed = _outbox.Changed;
+            if (_outbox.IsSettled(sequence))
+            {
+                return true;
+            }
+
+            if (onlyWhileConnected && !_connected)
+            {
+                return false;
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Final drain: seal, send and wait for every ack up to the drain timeout; then stop the loop.</summary>
+    public async Task DrainAndStopAsync()
+    {
+        ulong last = Seal();
+        _draining = true;
+        Wake();
+        if (!await WaitAckedAsync(last, _options.DrainTimeout, onlyWhileConnected: false, CancellationToken.None).ConfigureAwait(false))
+        {
+            RemoteLog.DrainIncomplete(_logger, Run, PendingBatches, _options.SpoolDirectory is not null);
+        }
+
+        await _abort.CancelAsync().ConfigureAwait(false);
+        Wake();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _abort.Dispose();
     }
 
     private void SealLocked()
@@ -147,43 +175,107 @@ internal sealed partial class RemoteStream
         }
 
         int points = _builder.Count;
-        var batch = _builder.Take(++_nextSequence);
-        int size = batch.CalculateSize();
-        bool spooled = false;
-        if (_spool is not null)
+        if (_outbox.Add(_builder.Take(0), points))
         {
-            try
-            {
-                spooled = _spool.TryWrite(batch, size);
-            }
-            catch (IOException ex)
-            {
-                RemoteLog.SpoolFailed(_logger, Run, ex);
-            }
+            Wake();
         }
-
-        bool inMemory = _memoryBytes + size <= _options.MaxBufferedBytes;
-        if (!inMemory && !spooled)
-        {
-            Interlocked.Add(ref _droppedPoints, points);
-            RemoteLog.BatchDropped(_logger, Run, batch.Sequence, points);
-            return; // the sequence stays used: the service only needs sequences to grow
-        }
-
-        if (inMemory)
-        {
-            _memoryBytes += size;
-        }
-
-        _pending.AddLast(new PendingBatch(batch.Sequence, points, size, inMemory ? batch : null) { Spooled = spooled });
-        Wake();
     }
 
     private void Wake()
     {
-        if (_signal.CurrentCount == 0)
+        if (_work.CurrentCount == 0)
         {
-            _signal.Release();
+            _work.Release();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_abort.IsCancellationRequested && !(_draining && PendingBatches == 0))
+        {
+            try
+            {
+                await RunConnectionAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Whatever ended the connection, the loop goes on: it is the only thing that sends.
+                if (_abort.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (ex is RpcException { StatusCode: StatusCode.InvalidArgument } rpc && _connected)
+                {
+                    _outbox.RefuseOldest(rpc.Status.Detail);
+                }
+
+                RemoteLog.ConnectionFailed(_logger, Run, ex.Message, ex);
+            }
+            finally
+            {
+                _connected = false;
+                _outbox.Pulse();
+            }
+
+            if (_draining && PendingBatches == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(_backoff.NextBackoff(), _time, _abort.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunConnectionAsync()
+    {
+        var open = new OpenStream
+        {
+            Project = _options.Project,
+            Run = Run,
+            Worker = _options.Worker,
+            Host = _options.HostName ?? Environment.MachineName,
+            StreamId = StreamId,
+        };
+        var connection = await IngestConnection.OpenAsync(_client, _headers, open, _options.OpenTimeout, _time, _outbox.Acknowledge, _abort.Token).ConfigureAwait(false);
+        await using var _ = connection.ConfigureAwait(false);
+        ulong sent = connection.HeldSequence;
+        _outbox.Acknowledge(sent);
+        _connected = true;
+        _outbox.Pulse();
+        _backoff.Reset();
+        RemoteLog.Connected(_logger, Run, StreamId, sent);
+        try
+        {
+            while (true)
+            {
+                if (_outbox.NextAfter(sent) is { } next)
+                {
+                    await connection.SendAsync(_outbox.Load(next), connection.Ended).ConfigureAwait(false);
+                    sent = next.Sequence;
+                    continue;
+                }
+
+                if (_draining && PendingBatches == 0)
+                {
+                    await connection.CompleteAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                await _work.WaitAsync(connection.Ended).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (connection.Ended.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            // The service ended the call: report its reason, not the cancellation it caused here.
+            throw await connection.WhenEndedAsync().ConfigureAwait(false) ?? new IOException("The service ended the stream.");
         }
     }
 }

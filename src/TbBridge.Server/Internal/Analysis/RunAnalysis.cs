@@ -22,10 +22,11 @@ internal sealed class RunAnalysis : IStreamAnalysis
             _analyzer.ObserveScalar(tags[scalars.TagIndex[i]], scalars.Steps[i], scalars.WallTimes[i], scalars.Values[i]);
         }
 
-        foreach (var h in batch.Histograms)
+        foreach (var point in batch.Histograms)
         {
-            var snapshot = new HistogramSnapshot(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, h.BucketLimits, h.Buckets);
-            _analyzer.ObserveHistogram(tags[h.TagIndex], h.Step, h.WallTime, snapshot);
+            var h = point.Histogram;
+            var snapshot = new HistogramSnapshot(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, h.BucketLimits, h.BucketCounts);
+            _analyzer.ObserveHistogram(tags[point.TagIndex], point.Step, point.WallTime, snapshot);
         }
     }
 }

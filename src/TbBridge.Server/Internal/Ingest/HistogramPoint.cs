@@ -1,14 +1,6 @@
+using TbBridge.Events;
+
 namespace TbBridge.Server.Internal.Ingest;
 
-/// <summary>One histogram in TensorBoard's bucket layout.</summary>
-internal sealed record HistogramPoint(
-    int TagIndex,
-    long Step,
-    double WallTime,
-    double Min,
-    double Max,
-    double Num,
-    double Sum,
-    double SumSquares,
-    double[] BucketLimits,
-    double[] Buckets);
+/// <summary>One histogram of a batch, in the format's one histogram shape (<see cref="HistogramValue"/>).</summary>
+internal sealed record HistogramPoint(int TagIndex, long Step, double WallTime, HistogramValue Histogram);

@@ -17,7 +17,7 @@ internal sealed partial class StreamSession : IDisposable
     private readonly Channel<ulong> _acks = Channel.CreateBounded<ulong>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private byte[] _scratch = new byte[64 * 1024];
+    private readonly EventEncoder _encoder = new();
     private ulong _lastWritten;
     private ulong _lastDurable;
     private bool _dirty = true; // the new file's header is not durable yet
@@ -77,14 +77,14 @@ internal sealed partial class StreamSession : IDisposable
 
             duplicate = false;
             WriteScalars(batch);
-            foreach (var histogram in batch.Histograms)
+            foreach (var h in batch.Histograms)
             {
-                _writer.WriteEvent(EventEncoder.Histogram(batch.Tags[histogram.TagIndex], histogram));
+                _writer.WriteEvent(_encoder.Histogram(batch.Tags[h.TagIndex], h.Step, h.WallTime, h.Histogram));
             }
 
             foreach (var text in batch.Texts)
             {
-                _writer.WriteEvent(EventEncoder.Text(batch.Tags[text.TagIndex], text.Step, text.WallTime, text.Text));
+                _writer.WriteEvent(_encoder.Text(batch.Tags[text.TagIndex], text.Step, text.WallTime, text.Text));
             }
 
             _lastWritten = batch.Sequence;
@@ -103,7 +103,7 @@ internal sealed partial class StreamSession : IDisposable
                 return;
             }
 
-            _writer.WriteEvent(EventEncoder.Text(tag, step, wallTime, text));
+            _writer.WriteEvent(_encoder.Text(tag, step, wallTime, text));
             _dirty = true;
         }
     }
@@ -136,15 +136,7 @@ internal sealed partial class StreamSession : IDisposable
 
         for (int i = 0; i < scalars.Count; i++)
         {
-            byte[] tag = tagBytes[scalars.TagIndex[i]];
-            int max = ScalarEventEncoder.MaxLength(tag.Length);
-            if (_scratch.Length < max)
-            {
-                _scratch = new byte[max * 2];
-            }
-
-            int length = ScalarEventEncoder.Write(_scratch, tag, scalars.Steps[i], scalars.WallTimes[i], (float)scalars.Values[i]);
-            _writer.WriteEvent(_scratch.AsSpan(0, length));
+            _writer.WriteEvent(_encoder.Scalar(tagBytes[scalars.TagIndex[i]], scalars.Steps[i], scalars.WallTimes[i], scalars.Values[i]));
         }
     }
 }

@@ -3,9 +3,10 @@ using System.Collections.ObjectModel;
 namespace TbBridge;
 
 /// <summary>
-/// One session's hyperparameters and the tags of the metrics it reports, as
-/// <see cref="SummaryWriter.AddHparams"/> records them (PyTorch's <c>add_hparams</c> layout: the
-/// experiment, session start and session end records of TensorBoard's hparams plugin, in the session's run).
+/// One session's hyperparameters and the tags of the metrics it reports, as the writer's <c>AddHparams</c>
+/// records them (PyTorch's <c>add_hparams</c> layout: the experiment, session start and session end records
+/// of TensorBoard's hparams plugin, in the session's run; <see cref="Events.EventEncoder.Hparams"/> encodes them).
+/// It lives beside the encoder, in the format's assembly, under the namespace the writer's users know.
 /// </summary>
 public sealed class HparamsData
 {

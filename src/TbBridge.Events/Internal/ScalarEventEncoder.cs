@@ -1,15 +1,15 @@
 using System.Buffers.Binary;
 
-namespace TbBridge.Events;
+namespace TbBridge.Events.Internal;
 
 /// <summary>
-/// Encodes a scalar event, <c>Event{wall_time=1, step=2, summary=5{value=1{tag=1, simple_value=2}}}</c>, straight
+/// Encodes a scalar event for <see cref="EventEncoder.Scalar(ReadOnlySpan{byte}, long, double, double)"/>, <c>Event{wall_time=1, step=2, summary=5{value=1{tag=1, simple_value=2}}}</c>, straight
 /// into a span, byte for byte what the generated protobuf code writes. Scalars are by far the most frequent
 /// record (millions a second in the service), and this path allocates nothing; tests cross-check it against
 /// the generated <c>tensorboard.Event</c> for every kind of tag, step and value. Like PyTorch, the value is a
 /// float32, and a NaN is written with Python's bits (0x7FC00000; .NET's <c>double.NaN</c> narrows to a negative NaN).
 /// </summary>
-public static class ScalarEventEncoder
+internal static class ScalarEventEncoder
 {
     private const uint CanonicalNaNBits = 0x7FC00000;
 
