@@ -2,7 +2,9 @@
 # Prepares .tbcheck/ (git-ignored) for the stock-TensorBoard check of what TbBridge writes, which runs on
 # the device machine (../shared/tools/README.md): tb_verify.py and event files of every kind the logger
 # writes (scalars, NaN/±Inf, add_scalars groups, histograms with and without NaN, raw histograms, text,
-# hparams) and, with --torchsharp, a TorchSharp sample run (monitor tags, activation histograms).
+# hparams), the same writer's records as the service stores them, and, with --torchsharp, a TorchSharp
+# sample run (monitor tags, activation histograms). tb_verify.py's Python loader also runs on the build
+# machines from TensorBoard's source (not part of this repository); its Rust data server only there.
 #
 # Usage: eng/tensorboard-check.sh [--torchsharp]
 # Then, with the device tool:
@@ -18,6 +20,9 @@ cp "$repo/../shared/tools/tb_verify.py" "$out/"
 
 TBBRIDGE_TBCHECK_OUT="$out/logs/client-kinds" dotnet test "$repo/tests/TbBridge.Client.Tests" \
     --filter 'FullyQualifiedName~EveryKindTests' --nologo -v quiet
+# The same writer's local file and the service's copy of it (parity-local/, parity-service/).
+TBBRIDGE_TBCHECK_OUT="$out/logs" dotnet test "$repo/tests/TbBridge.Server.Tests" \
+    --filter 'FullyQualifiedName~WriterParityTests' --nologo -v quiet
 
 if [[ ${1:-} == --torchsharp ]]; then
     "$repo/eng/in-trixie.sh" dotnet run --project "$repo/samples/TorchSharpTraining" -- \

@@ -76,7 +76,7 @@ public sealed class RemoteSink : ISummarySink
     /// <summary>Points dropped because memory and spool were full, or because the service refused their batch.</summary>
     public long DroppedPoints => _streams.Values.Sum(s => s.DroppedPoints);
 
-    /// <summary>Points of kinds the protocol does not carry (hyperparameters), left to the local event files.</summary>
+    /// <summary>Points of kinds the protocol does not carry, left to the local event files (none of today's kinds).</summary>
     public long UnsupportedPoints => Interlocked.Read(ref _unsupportedPoints);
 
     /// <summary>True while every stream of the sink is connected.</summary>

@@ -3,6 +3,7 @@ using TbBridge.Protocol.V1;
 using TbBridge.Server.Internal.Ingest;
 using TbBridge.Server.Internal.Security;
 using HistogramPoint = TbBridge.Server.Internal.Ingest.HistogramPoint;
+using HparamsPoint = TbBridge.Server.Internal.Ingest.HparamsPoint;
 using TextPoint = TbBridge.Server.Internal.Ingest.TextPoint;
 
 namespace TbBridge.Server.Mapping;
@@ -70,7 +71,44 @@ internal static class IngestMapping
             texts[i] = new TextPoint((int)t.TagIndex, t.Step, t.WallTime, t.Text);
         }
 
-        return new IngestBatch(batch.Sequence, tags, scalars, histograms, texts);
+        var hparams = new HparamsPoint[batch.Hparams.Count];
+        for (int i = 0; i < hparams.Length; i++)
+        {
+            hparams[i] = ToHparams(batch.Hparams[i], i);
+        }
+
+        return new IngestBatch(batch.Sequence, tags, scalars, histograms, texts, hparams);
+    }
+
+    private static HparamsPoint ToHparams(Protocol.V1.HparamsPoint point, int i)
+    {
+        var values = new List<KeyValuePair<string, HparamValue>>(point.Hparams.Count);
+        foreach (var h in point.Hparams)
+        {
+            if (NameRules.CheckTag(h.Name) is { } problem)
+            {
+                throw Invalid($"hparams[{i}]: hparam name: {problem}");
+            }
+
+            HparamValue value = h.ValueCase switch
+            {
+                Hparam.ValueOneofCase.Number => h.Number,
+                Hparam.ValueOneofCase.Text => h.Text,
+                Hparam.ValueOneofCase.Flag => h.Flag,
+                _ => throw Invalid($"hparams[{i}]: hparam '{h.Name}' has no value."),
+            };
+            values.Add(new(h.Name, value));
+        }
+
+        foreach (string metric in point.MetricTags)
+        {
+            if (NameRules.CheckTag(metric) is { } problem)
+            {
+                throw Invalid($"hparams[{i}]: metric tag: {problem}");
+            }
+        }
+
+        return new HparamsPoint(point.Step, point.WallTime, new HparamsData(values, point.MetricTags));
     }
 
     private static Internal.Ingest.ScalarColumns ToScalars(Protocol.V1.ScalarColumns? columns, int tagCount)

@@ -27,8 +27,8 @@ internal sealed class BatchBuilder
         || (value.Kind is ValueKind.Text && value.Text is not null);
 
     /// <summary>
-    /// Adds a writer's point; false for kinds the protocol does not carry (hparams). A histogram without a
-    /// finite value is left out, as the local event file leaves it out: its NaN and Inf counts are scalars.
+    /// Adds a writer's point; false for a kind the protocol does not carry. A histogram without a finite value
+    /// is left out, as the local event file leaves it out: its NaN and Inf counts are scalars.
     /// </summary>
     public bool Add(in SummaryPoint point, long now)
     {
@@ -44,6 +44,9 @@ internal sealed class BatchBuilder
                 break;
             case SummaryPointKind.Text:
                 AddText(EventEncoder.TextTag(point.Tag), point.Step, point.WallTime, point.Text!);
+                break;
+            case SummaryPointKind.Hparams:
+                AddHparams(point.Step, point.WallTime, point.Hparams!);
                 break;
             default:
                 return false;
@@ -124,6 +127,33 @@ internal sealed class BatchBuilder
     private void AddText(string tag, long step, double wallTime, string text)
     {
         _batch.Texts.Add(new TextPoint { TagIndex = TagIndex(tag), Step = step, WallTime = wallTime, Text = text });
+        Count++;
+    }
+
+    private void AddHparams(long step, double wallTime, HparamsData hparams)
+    {
+        var point = new HparamsPoint { Step = step, WallTime = wallTime };
+        foreach (var (name, value) in hparams.Hparams)
+        {
+            var hparam = new Hparam { Name = name };
+            switch (value.Kind)
+            {
+                case HparamValueKind.String:
+                    hparam.Text = value.String ?? string.Empty;
+                    break;
+                case HparamValueKind.Bool:
+                    hparam.Flag = value.Bool;
+                    break;
+                default:
+                    hparam.Number = value.Number;
+                    break;
+            }
+
+            point.Hparams.Add(hparam);
+        }
+
+        point.MetricTags.Add(hparams.MetricTags);
+        _batch.Hparams.Add(point);
         Count++;
     }
 

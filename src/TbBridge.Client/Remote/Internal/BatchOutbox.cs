@@ -198,7 +198,7 @@ internal sealed class BatchOutbox
     /// <summary>Wakes whoever waits on <see cref="Changed"/> (a connection came or went).</summary>
     public void Pulse() => _changed.Pulse();
 
-    private static int PointsOf(PointBatch batch) => (batch.Scalars?.TagIndex.Count ?? 0) + batch.Histograms.Count + batch.Texts.Count;
+    private static int PointsOf(PointBatch batch) => (batch.Scalars?.TagIndex.Count ?? 0) + batch.Histograms.Count + batch.Texts.Count + batch.Hparams.Count;
 
     private void Release(PendingBatch batch)
     {

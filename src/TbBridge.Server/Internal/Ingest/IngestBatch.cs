@@ -3,13 +3,14 @@ namespace TbBridge.Server.Internal.Ingest;
 /// <summary>One validated batch of points, in the engine's own terms (never a generated message).</summary>
 internal sealed class IngestBatch
 {
-    public IngestBatch(ulong sequence, string[] tags, ScalarColumns scalars, IReadOnlyList<HistogramPoint> histograms, IReadOnlyList<TextPoint> texts)
+    public IngestBatch(ulong sequence, string[] tags, ScalarColumns scalars, IReadOnlyList<HistogramPoint> histograms, IReadOnlyList<TextPoint> texts, IReadOnlyList<HparamsPoint> hparams)
     {
         Sequence = sequence;
         Tags = tags;
         Scalars = scalars;
         Histograms = histograms;
         Texts = texts;
+        Hparams = hparams;
     }
 
     public ulong Sequence { get; }
@@ -23,5 +24,7 @@ internal sealed class IngestBatch
 
     public IReadOnlyList<TextPoint> Texts { get; }
 
-    public int PointCount => Scalars.Count + Histograms.Count + Texts.Count;
+    public IReadOnlyList<HparamsPoint> Hparams { get; }
+
+    public int PointCount => Scalars.Count + Histograms.Count + Texts.Count + Hparams.Count;
 }

@@ -87,6 +87,14 @@ internal sealed partial class StreamSession : IDisposable
                 _writer.WriteEvent(_encoder.Text(batch.Tags[text.TagIndex], text.Step, text.WallTime, text.Text));
             }
 
+            foreach (var session in batch.Hparams)
+            {
+                foreach (byte[] record in _encoder.Hparams(session.Step, session.WallTime, session.Hparams))
+                {
+                    _writer.WriteEvent(record);
+                }
+            }
+
             _lastWritten = batch.Sequence;
             _dirty = true;
             return batch.PointCount;
