@@ -1,7 +1,7 @@
 namespace TbBridge.Events;
 
 /// <summary>Settings of an <see cref="EventFileWriter"/>.</summary>
-public sealed record EventFileWriterOptions
+public sealed class EventFileWriterOptions
 {
     /// <summary>Appended to the file name, after the counter (PyTorch's <c>filename_suffix</c>).</summary>
     public string FileNameSuffix { get; init; } = "";
