@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using TbBridge.Analysis;
 using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Ingest;
 using TbBridge.Server.Tests.Infrastructure;

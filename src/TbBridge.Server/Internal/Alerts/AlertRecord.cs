@@ -1,3 +1,5 @@
+using TbBridge.Analysis;
+
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>A stored alert: numbered in raise order, with the stream it came from.</summary>

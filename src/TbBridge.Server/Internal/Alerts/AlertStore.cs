@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using TbBridge.Analysis;
 using TbBridge.Server.Internal.Storage;
 
 namespace TbBridge.Server.Internal.Alerts;
@@ -54,7 +55,7 @@ internal sealed class AlertStore : IDisposable
             command.Parameters.AddWithValue("$run", alert.Run);
             command.Parameters.AddWithValue("$worker", alert.Worker);
             command.Parameters.AddWithValue("$kind", alert.Kind);
-            command.Parameters.AddWithValue("$severity", (int)alert.Severity);
+            command.Parameters.AddWithValue("$severity", SeverityCode(alert.Severity));
             command.Parameters.AddWithValue("$tag", alert.Tag);
             command.Parameters.AddWithValue("$step", alert.Step);
             command.Parameters.AddWithValue("$message", alert.Message);
@@ -85,7 +86,7 @@ internal sealed class AlertStore : IDisposable
             {
                 var alert = new AlertRecord(
                     reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    (AlertSeverity)reader.GetInt32(5), reader.GetString(6), reader.GetInt64(7), reader.GetString(8), reader.GetDouble(9));
+                    SeverityFromCode(reader.GetInt32(5)), reader.GetString(6), reader.GetInt64(7), reader.GetString(8), reader.GetDouble(9));
                 if (query.Matches(alert))
                 {
                     result.Add(alert);
@@ -109,12 +110,27 @@ internal sealed class AlertStore : IDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                counts[(AlertSeverity)reader.GetInt32(0)] = reader.GetInt64(1);
+                counts[SeverityFromCode(reader.GetInt32(0))] = reader.GetInt64(1);
             }
         }
 
         return counts;
     }
+
+    /// <summary>The <c>severity</c> column: 1 info, 2 warning, 3 critical, as the service has always stored them.</summary>
+    private static int SeverityCode(AlertSeverity severity) => severity switch
+    {
+        AlertSeverity.Info => 1,
+        AlertSeverity.Warning => 2,
+        _ => 3,
+    };
+
+    private static AlertSeverity SeverityFromCode(int code) => code switch
+    {
+        1 => AlertSeverity.Info,
+        2 => AlertSeverity.Warning,
+        _ => AlertSeverity.Critical,
+    };
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal.Alerts;
 
@@ -8,19 +9,11 @@ internal static class AlertText
     /// <summary>The tag alerts are written under in the run's event file.</summary>
     public const string Tag = "tbbridge/alerts";
 
-    public static string SeverityName(AlertSeverity severity) => severity switch
-    {
-        AlertSeverity.Info => "info",
-        AlertSeverity.Warning => "warning",
-        AlertSeverity.Critical => "critical",
-        _ => "unknown",
-    };
-
     /// <summary>Markdown for TensorBoard's Text tab.</summary>
     public static string Markdown(RaisedAlert alert, string worker) => string.Format(
         CultureInfo.InvariantCulture,
         "**{0}** `{1}` on `{2}` at step {3} (worker `{4}`): {5}",
-        SeverityName(alert.Severity),
+        alert.Severity.ToWireString(),
         alert.Kind,
         alert.Tag,
         alert.Step,

@@ -1,3 +1,5 @@
+using TbBridge.Analysis;
+
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>An alert as the analysis raises it, before the service numbers and stores it.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal.Alerts;
 
@@ -20,7 +21,7 @@ internal static class WebhookPayload
             {
                 json.WriteNumber("id", alert.Id);
                 json.WriteString("kind", alert.Kind);
-                json.WriteString("severity", AlertText.SeverityName(alert.Severity));
+                json.WriteString("severity", alert.Severity.ToWireString());
                 json.WriteString("project", alert.Project);
                 json.WriteString("run", alert.Run);
                 json.WriteString("worker", alert.Worker);
@@ -39,7 +40,7 @@ internal static class WebhookPayload
     private static string SlackText(AlertRecord alert) => string.Format(
         CultureInfo.InvariantCulture,
         ":rotating_light: *{0}* `{1}` in {2}/{3} ({4}), tag `{5}` at step {6}: {7}",
-        AlertText.SeverityName(alert.Severity),
+        alert.Severity.ToWireString(),
         alert.Kind,
         alert.Project,
         alert.Run,

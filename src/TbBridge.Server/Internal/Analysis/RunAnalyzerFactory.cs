@@ -23,12 +23,7 @@ internal sealed class RunAnalyzerFactory : IStreamAnalysisFactory
 
     private static RaisedAlert ToRaised(Alert alert) => new(
         alert.Kind,
-        alert.Severity switch
-        {
-            TbBridge.Analysis.AlertSeverity.Info => Alerts.AlertSeverity.Info,
-            TbBridge.Analysis.AlertSeverity.Warning => Alerts.AlertSeverity.Warning,
-            _ => Alerts.AlertSeverity.Critical,
-        },
+        alert.Severity,
         alert.Tag,
         alert.Step,
         alert.WallTime,
