@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TbBridge.Server.Internal.Ingest;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal.Alerts;
 
@@ -31,7 +31,7 @@ internal sealed class AlertHub
         _lastId = store.MaxId();
     }
 
-    public AlertRecord Raise(StreamIdentity stream, RaisedAlert raised)
+    public AlertRecord Raise(StreamIdentity stream, Alert raised)
     {
         var alert = new AlertRecord(
             0, stream.Project, stream.Run, stream.Worker, raised.Kind, raised.Severity, raised.Tag, raised.Step, raised.Message,

@@ -10,7 +10,7 @@ internal static class AlertText
     public const string Tag = "tbbridge/alerts";
 
     /// <summary>Markdown for TensorBoard's Text tab.</summary>
-    public static string Markdown(RaisedAlert alert, string worker) => string.Format(
+    public static string Markdown(Alert alert, string worker) => string.Format(
         CultureInfo.InvariantCulture,
         "**{0}** `{1}` on `{2}` at step {3} (worker `{4}`): {5}",
         alert.Severity.ToWireString(),
