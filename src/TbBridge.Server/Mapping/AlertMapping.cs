@@ -10,19 +10,31 @@ namespace TbBridge.Server.Mapping;
 /// <summary>Alerts and runs to and from the generated alert-service messages.</summary>
 internal static class AlertMapping
 {
-    public static Alert ToProto(AlertRecord alert) => new()
+    public static Alert ToProto(AlertRecord alert)
     {
-        Id = alert.Id,
-        Project = alert.Project,
-        Run = alert.Run,
-        Worker = alert.Worker,
-        Kind = alert.Kind,
-        Severity = SeverityMapping.ToProto(alert.Severity),
-        Tag = alert.Tag,
-        Step = alert.Step,
-        Message = alert.Message,
-        RaisedAt = alert.RaisedAt,
-    };
+        var proto = new Alert
+        {
+            Id = alert.Id,
+            Project = alert.Project,
+            Run = alert.Run,
+            Worker = alert.Worker,
+            Kind = alert.Kind,
+            Severity = SeverityMapping.ToProto(alert.Severity),
+            Tag = alert.Tag,
+            Step = alert.Step,
+            Message = alert.Message,
+            RaisedAt = alert.RaisedAt,
+            Subject = alert.Subject,
+            Hint = alert.Hint,
+        };
+        proto.Tags.Add(alert.Tags);
+        foreach (var (name, value) in alert.Evidence)
+        {
+            proto.Evidence[name] = value;
+        }
+
+        return proto;
+    }
 
     public static AlertQuery ToQuery(AlertFilter? filter, Func<string, bool> canRead) => new(
         filter?.Project,

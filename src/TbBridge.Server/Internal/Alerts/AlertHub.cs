@@ -35,7 +35,7 @@ internal sealed class AlertHub
     {
         var alert = new AlertRecord(
             0, stream.Project, stream.Run, stream.Worker, raised.Kind, raised.Severity, raised.Tag, raised.Step, raised.Message,
-            _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+            _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, raised.Tags, raised.Subject, raised.Hint, raised.Evidence);
         lock (_gate)
         {
             alert = alert with { Id = ++_lastId };
