@@ -148,6 +148,13 @@ public sealed class AlertEndToEndTests : IDisposable
             Assert.Equal(expected.Tags, alert.Tags);
             Assert.Equal(expected.Evidence.ToArray(), alert.Evidence.ToArray());
         }
+
+        // The run's text entry reads as markdown with the evidence and the hint.
+        await stream.CompleteAsync();
+        var text = Assert.Single(EventFiles.ReadAll(_data.Path, "nlp", "gpt-small").SelectMany(e => e.Values), v => v.Kind == ValueKind.Text).Text;
+        Assert.StartsWith("**critical** `nan_inf` on `train/loss` at step 50 (worker `rank3`): " + expected.Message, text, StringComparison.Ordinal);
+        Assert.Contains("\n\n**Evidence**\n\n- `is_nan`: 1\n- `is_inf`: 0", text, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n**Hint**: " + expected.Hint, text, StringComparison.Ordinal);
     }
 
     [Fact]
