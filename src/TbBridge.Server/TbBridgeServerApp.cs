@@ -6,6 +6,7 @@ using Serilog;
 using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Analysis;
 using TbBridge.Server.Internal.Ingest;
+using TbBridge.Server.Internal.Routing;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
 using TbBridge.Server.Services;
@@ -76,6 +77,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<AlertHub>();
         services.AddSingleton<RunRegistry>();
+        services.AddSingleton<IAlertRouter, AlertRouter>();
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());

@@ -69,6 +69,11 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
                 errors.Add($"TbBridge:Webhooks:{i}:Url must be an absolute http or https URL.");
             }
 
+            if (!Enum.IsDefined(hook.MinSeverity))
+            {
+                errors.Add($"TbBridge:Webhooks:{i}:MinSeverity must be Info, Warning or Critical.");
+            }
+
             if (hook.MaxAttempts < 1 || hook.InitialBackoff <= TimeSpan.Zero || hook.MaxBackoff < hook.InitialBackoff)
             {
                 errors.Add($"TbBridge:Webhooks:{i}: MaxAttempts must be positive and 0 < InitialBackoff <= MaxBackoff.");

@@ -1,4 +1,4 @@
-using TbBridge.Server.Internal.Alerts;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server;
 

@@ -108,9 +108,19 @@ internal static class AlertsCommand
         }
     }
 
-    private static string Line(Alert alert) => string.Create(
-        CultureInfo.InvariantCulture,
-        $"#{alert.Id} {AlertsJson.SeverityName(alert.Severity)} {alert.Kind} {alert.Project}/{alert.Run} ({alert.Worker}) {alert.Tag} step {alert.Step}: {alert.Message}");
+    /// <summary>One line per alert (<c>--watch</c>): the alert, then its evidence in brackets and its hint.</summary>
+    private static string Line(Alert alert)
+    {
+        string line = string.Create(
+            CultureInfo.InvariantCulture,
+            $"#{alert.Id} {AlertsJson.SeverityName(alert.Severity)} {alert.Kind} {alert.Project}/{alert.Run} ({alert.Worker}) {alert.Tag} step {alert.Step}: {alert.Message}");
+        if (alert.Evidence.Count > 0)
+        {
+            line += " [" + string.Join(", ", AlertsJson.EvidenceText(alert)) + "]";
+        }
+
+        return alert.Hint.Length > 0 ? line + " Hint: " + alert.Hint : line;
+    }
 
     private static void WriteTable(IAnsiConsole console, IReadOnlyList<Alert> alerts)
     {
@@ -120,7 +130,7 @@ internal static class AlertsCommand
             return;
         }
 
-        var table = new Table().AddColumns("#", "Severity", "Kind", "Project/run", "Worker", "Tag", "Step", "Message");
+        var table = new Table().AddColumns("#", "Severity", "Kind", "Project/run", "Worker", "Tag", "Step", "Message", "Evidence");
         foreach (var alert in alerts)
         {
             table.AddRow(
@@ -131,9 +141,14 @@ internal static class AlertsCommand
                 Markup.Escape(alert.Worker),
                 Markup.Escape(alert.Tag),
                 alert.Step.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(alert.Message));
+                MessageCell(alert),
+                Markup.Escape(string.Join("\n", AlertsJson.EvidenceText(alert))));
         }
 
         console.Write(table);
     }
+
+    /// <summary>The message, and under it the hint, dimmed.</summary>
+    private static string MessageCell(Alert alert) =>
+        alert.Hint.Length > 0 ? $"{Markup.Escape(alert.Message)}\n[grey]{Markup.Escape(alert.Hint)}[/]" : Markup.Escape(alert.Message);
 }

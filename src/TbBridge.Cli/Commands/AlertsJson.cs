@@ -1,9 +1,13 @@
+using System.Globalization;
 using System.Text.Json;
 using TbBridge.Protocol.V1;
 
 namespace TbBridge.Cli.Commands;
 
-/// <summary>An alert as a JSON object: kind, severity, step, project, run, tag, message, and where it came from.</summary>
+/// <summary>
+/// An alert as a JSON object: kind, severity, step, project, run, tag, message, where it came from, and what the
+/// engine said of it (subject, tags, hint, evidence), named as <c>tbbridge analyze --json</c> names them.
+/// </summary>
 internal static class AlertsJson
 {
     public static void Write(Utf8JsonWriter writer, Alert alert)
@@ -19,6 +23,29 @@ internal static class AlertsJson
         writer.WriteString("tag", alert.Tag);
         writer.WriteString("message", alert.Message);
         writer.WriteNumber("raised_at", alert.RaisedAt);
+        writer.WriteString("subject", alert.Subject);
+        writer.WriteStartArray("tags");
+        foreach (var tag in alert.Tags)
+        {
+            writer.WriteStringValue(tag);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("hint", alert.Hint);
+        writer.WriteStartObject("evidence");
+        foreach (var (name, value) in alert.Evidence)
+        {
+            if (double.IsFinite(value))
+            {
+                writer.WriteNumber(name, value);
+            }
+            else
+            {
+                writer.WriteNull(name); // JSON has no NaN or Infinity
+            }
+        }
+
+        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
@@ -29,4 +56,8 @@ internal static class AlertsJson
         Severity.Critical => "critical",
         _ => "unknown",
     };
+
+    /// <summary>The evidence as a person reads it: <c>name=value</c>, six significant digits, in the rule's order.</summary>
+    public static IEnumerable<string> EvidenceText(Alert alert) =>
+        alert.Evidence.Select(e => $"{e.Key}={e.Value.ToString("G6", CultureInfo.InvariantCulture)}");
 }

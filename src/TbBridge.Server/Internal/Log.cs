@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using TbBridge.Server.Internal.Alerts;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal;
 

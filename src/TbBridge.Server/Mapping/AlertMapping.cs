@@ -1,48 +1,46 @@
 using System.Globalization;
+using TbBridge.Analysis;
 using TbBridge.Protocol.V1;
 using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Runs;
-using AlertSeverity = TbBridge.Server.Internal.Alerts.AlertSeverity;
-using Severity = TbBridge.Protocol.V1.Severity;
+using Alert = TbBridge.Protocol.V1.Alert;
 
 namespace TbBridge.Server.Mapping;
 
 /// <summary>Alerts and runs to and from the generated alert-service messages.</summary>
 internal static class AlertMapping
 {
-    public static Alert ToProto(AlertRecord alert) => new()
+    public static Alert ToProto(AlertRecord alert)
     {
-        Id = alert.Id,
-        Project = alert.Project,
-        Run = alert.Run,
-        Worker = alert.Worker,
-        Kind = alert.Kind,
-        Severity = ToProto(alert.Severity),
-        Tag = alert.Tag,
-        Step = alert.Step,
-        Message = alert.Message,
-        RaisedAt = alert.RaisedAt,
-    };
+        var proto = new Alert
+        {
+            Id = alert.Id,
+            Project = alert.Project,
+            Run = alert.Run,
+            Worker = alert.Worker,
+            Kind = alert.Kind,
+            Severity = SeverityMapping.ToProto(alert.Severity),
+            Tag = alert.Tag,
+            Step = alert.Step,
+            Message = alert.Message,
+            RaisedAt = alert.RaisedAt,
+            Subject = alert.Subject,
+            Hint = alert.Hint,
+        };
+        proto.Tags.Add(alert.Tags);
+        foreach (var (name, value) in alert.Evidence)
+        {
+            proto.Evidence[name] = value;
+        }
 
-    public static Severity ToProto(AlertSeverity severity) => severity switch
-    {
-        AlertSeverity.Info => Severity.Info,
-        AlertSeverity.Warning => Severity.Warning,
-        AlertSeverity.Critical => Severity.Critical,
-        _ => Severity.Unspecified,
-    };
+        return proto;
+    }
 
     public static AlertQuery ToQuery(AlertFilter? filter, Func<string, bool> canRead) => new(
         filter?.Project,
         filter?.Run,
         filter is null ? new HashSet<string>() : filter.Kinds.ToHashSet(StringComparer.Ordinal),
-        filter?.MinSeverity switch
-        {
-            Severity.Info => AlertSeverity.Info,
-            Severity.Warning => AlertSeverity.Warning,
-            Severity.Critical => AlertSeverity.Critical,
-            _ => null,
-        })
+        filter is null ? null : SeverityMapping.FromProto(filter.MinSeverity))
     {
         CanRead = canRead,
     };
@@ -72,7 +70,7 @@ internal static class AlertMapping
         details.Workers.Add(run.Workers);
         foreach (var (severity, count) in run.AlertCounts)
         {
-            details.AlertCounts[AlertText.SeverityName(severity)] = count;
+            details.AlertCounts[severity.ToWireString()] = count;
         }
 
         return details;

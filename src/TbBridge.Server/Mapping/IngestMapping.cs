@@ -1,5 +1,6 @@
 using TbBridge.Events;
 using TbBridge.Protocol.V1;
+using TbBridge.Server.Internal;
 using TbBridge.Server.Internal.Ingest;
 using TbBridge.Server.Internal.Security;
 using HistogramPoint = TbBridge.Server.Internal.Ingest.HistogramPoint;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using TbBridge.Analysis;
 using TbBridge.Server.Tests.Infrastructure;
 
 namespace TbBridge.Server.Tests.Configuration;
@@ -47,5 +48,28 @@ public sealed class ServerConfigurationTests : IDisposable
         Assert.Contains(error.Failures, f => f.Contains("ApiKeys:0:Key must be at least 16", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("ApiKeys:0: project '../etc'", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Webhooks:0:Url must be an absolute http or https URL", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Build_WebhookMinSeverityByName_BindsTheEngineSeverity()
+    {
+        await using var app = TbBridgeServerApp.Build(["--data-dir", _data.Path, "--TbBridge:Webhooks:0:Url=http://127.0.0.1:9/hook", "--TbBridge:Webhooks:0:MinSeverity=critical"]);
+        var options = app.Services.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
+        Assert.Equal(AlertSeverity.Critical, Assert.Single(options.Webhooks).MinSeverity);
+    }
+
+    [Fact]
+    public async Task Start_WebhookMinSeverityNumberOutOfRange_FailsNamingIt()
+    {
+        // 3 was "critical" in the service's own enum, which numbered from 1; the engine's numbers from 0.
+        await using var app = TbBridgeServerApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--data-dir", _data.Path,
+            "--TbBridge:Webhooks:0:Url=http://127.0.0.1:9/hook",
+            "--TbBridge:Webhooks:0:MinSeverity=3",
+        ]);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(error.Failures, f => f.Contains("Webhooks:0:MinSeverity must be Info, Warning or Critical", StringComparison.Ordinal));
     }
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using TbBridge.Events;
 using TbBridge.Protocol.V1;
 using TbBridge.Server.Tests.Infrastructure;
+using TbBridge.Server.Tests.Internal;
 
 namespace TbBridge.Server.Tests.EndToEnd;
 
@@ -112,5 +113,71 @@ public sealed class AlertEndToEndTests : IDisposable
         Assert.Equal(id, (await client.ListAsync(new ListAlertsRequest())).Alerts.Single().Id);
         var run = Assert.Single((await client.ListRunsAsync(new ListRunsRequest())).Runs);
         Assert.Equal(("p", "r", 1L), (run.Project, run.Run, run.AlertCount));
+    }
+
+    [Fact]
+    public async Task WatchAndList_NanLoss_CarryTheEnginesHintEvidenceTagsAndSubject()
+    {
+        (int Tag, long Step, double Value, double WallTime)[] points =
+            [.. Enumerable.Range(0, 50).Select(i => (0, (long)i, 5.0 - (i * 0.01), 1000.0 + i)), (0, 50L, double.NaN, 1050.0)];
+        var engine = new TbBridge.Analysis.RunAnalyzer("expected");
+        foreach (var p in points)
+        {
+            engine.ObserveScalar("train/loss", p.Step, p.WallTime, p.Value);
+        }
+
+        var expected = Assert.Single(engine.Alerts, a => a.Kind == "nan_inf");
+        Assert.NotEmpty(expected.Hint);
+        Assert.NotEmpty(expected.Evidence);
+
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var client = new AlertService.AlertServiceClient(server.Channel);
+        using var watch = client.Watch(new WatchAlertsRequest { Filter = new AlertFilter { Project = "nlp" } });
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "nlp", "gpt-small", "rank3", "nan-stream");
+        await stream.SendAsync(Batches.Scalars(1, ["train/loss"], points));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token));
+        var watched = watch.ResponseStream.Current;
+        var listed = Assert.Single((await client.ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = "nlp" } })).Alerts);
+        foreach (var alert in new[] { watched, listed })
+        {
+            Assert.Equal("nan_inf", alert.Kind);
+            Assert.Equal(expected.Hint, alert.Hint);
+            Assert.Equal(expected.Subject, alert.Subject);
+            Assert.Equal(expected.Tags, alert.Tags);
+            Assert.Equal(expected.Evidence.ToArray(), alert.Evidence.ToArray());
+        }
+
+        // The run's text entry reads as markdown with the evidence and the hint.
+        await stream.CompleteAsync();
+        var text = Assert.Single(EventFiles.ReadAll(_data.Path, "nlp", "gpt-small").SelectMany(e => e.Values), v => v.Kind == ValueKind.Text).Text;
+        Assert.StartsWith("**critical** `nan_inf` on `train/loss` at step 50 (worker `rank3`): " + expected.Message, text, StringComparison.Ordinal);
+        Assert.Contains("\n\n**Evidence**\n\n- `is_nan`: 1\n- `is_inf`: 0", text, StringComparison.Ordinal);
+        Assert.EndsWith("\n\n**Hint**: " + expected.Hint, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_DatabaseFromBeforeHintsAndEvidence_OpensAndListsItsAlerts()
+    {
+        AlertStoreTests.CreateFirstSchemaDatabase(Path.Combine(_data.Path, "tbbridge.db"));
+
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var client = new AlertService.AlertServiceClient(server.Channel);
+        var old = Assert.Single((await client.ListAsync(new ListAlertsRequest())).Alerts);
+        Assert.Equal((7L, "divergence", Severity.Critical, "train/loss"), (old.Id, old.Kind, old.Severity, old.Tag));
+        Assert.Equal(["train/loss"], old.Tags);
+        Assert.Equal("", old.Hint);
+        Assert.Empty(old.Evidence);
+
+        // New alerts are numbered after the old ones and stored whole.
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "s");
+        await stream.SendAsync(Batches.Scalars(1, ["train/loss"], [(0, 3, double.NaN, 1.0)]));
+        Assert.True(await stream.WaitAckAsync(1));
+        await stream.CompleteAsync(); // the call ends after the batch was analysed: the ack alone may come first
+        var alerts = (await client.ListAsync(new ListAlertsRequest())).Alerts;
+        Assert.Equal([7L, 8L], alerts.Select(a => a.Id));
+        Assert.NotEmpty(alerts[1].Hint);
+        Assert.Equal(1, alerts[1].Evidence["is_nan"]);
     }
 }

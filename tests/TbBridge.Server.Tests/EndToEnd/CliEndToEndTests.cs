@@ -2,6 +2,7 @@ using System.Text.Json;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using TbBridge.Protocol.V1;
 using TbBridge.Remote;
 using TbBridge.Server.Tests.Infrastructure;
 
@@ -123,5 +124,38 @@ public sealed class CliEndToEndTests : IDisposable
         var remote = EventFiles.Scalars(_data.Path, "teed", "exp1").Where(s => s.Tag == "train/loss").Select(s => s.Step).ToArray();
         Assert.Equal(5000, local.Count);
         Assert.Equal(local.Order(), remote.Order());
+    }
+
+    [Fact]
+    public async Task Alerts_JsonAndTable_ShowEachAlertsHintAndEvidence()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        await using (var stream = await IngestStream.OpenAsync(server.Channel, "cli", "r", "rank0", "s"))
+        {
+            await stream.SendAsync(Batches.Scalars(1, ["train/loss"], [(0, 0L, 2.5, 1.0), (0, 1L, double.PositiveInfinity, 2.0)]));
+            Assert.True(await stream.WaitAckAsync(1));
+            await stream.CompleteAsync(); // the call ends after the batch was analysed
+        }
+
+        var served = Assert.Single((await new AlertService.AlertServiceClient(server.Channel).ListAsync(new ListAlertsRequest())).Alerts);
+        Assert.StartsWith("Usual causes:", served.Hint, StringComparison.Ordinal);
+
+        var json = await CliProcess.RunAsync("alerts", "--server", server.Address, "--json");
+        Assert.True(json.ExitCode == 0, json.Output + json.Error);
+        using var document = JsonDocument.Parse(json.Output);
+        var alert = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal("nan_inf", alert.GetProperty("kind").GetString());
+        Assert.Equal(served.Hint, alert.GetProperty("hint").GetString());
+        Assert.Equal(served.Subject, alert.GetProperty("subject").GetString());
+        Assert.Equal(["train/loss"], alert.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        var evidence = alert.GetProperty("evidence");
+        Assert.Equal(["is_nan", "is_inf"], evidence.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((0.0, 1.0), (evidence.GetProperty("is_nan").GetDouble(), evidence.GetProperty("is_inf").GetDouble()));
+
+        var table = await CliProcess.RunAsync("alerts", "--server", server.Address);
+        Assert.True(table.ExitCode == 0, table.Output + table.Error);
+        Assert.Contains("is_nan=0", table.Output, StringComparison.Ordinal);
+        Assert.Contains("is_inf=1", table.Output, StringComparison.Ordinal);
+        Assert.Contains("Usual causes:", table.Output, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -62,5 +63,53 @@ public sealed class WebhookTests : IDisposable
         string text = slack.RootElement.GetProperty("text").GetString()!;
         Assert.Contains("nan_inf", text, StringComparison.Ordinal);
         Assert.Contains("hooks/r1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Alert_OnATagNamingSlackControls_SlackTextShowsHintAndEvidenceEscapedAndJsonHasThem()
+    {
+        const string tag = "<!channel>/loss";
+        var received = Channel.CreateUnbounded<(string Path, string Body)>();
+        var hooks = WebApplication.CreateBuilder();
+        hooks.Logging.ClearProviders();
+        hooks.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var receiver = hooks.Build();
+        receiver.MapPost("/{name}", async (string name, HttpRequest request) =>
+        {
+            received.Writer.TryWrite((name, await new StreamReader(request.Body).ReadToEndAsync()));
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+        string hookBase = receiver.Urls.First();
+
+        await using var server = await InProcessServer.StartAsync(
+            _data.Path,
+            $"--TbBridge:Webhooks:0:Url={hookBase}/json",
+            $"--TbBridge:Webhooks:1:Url={hookBase}/slack",
+            "--TbBridge:Webhooks:1:Format=Slack");
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "hooks", "r2", "rank0", "s");
+        await stream.SendAsync(Batches.Scalars(1, [tag], [(0, 41L, double.NaN, 1.0)]));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var bodies = new Dictionary<string, string>();
+        while (bodies.Count < 2)
+        {
+            var (path, body) = await received.Reader.ReadAsync(timeout.Token);
+            bodies.Add(path, body);
+        }
+
+        using var json = JsonDocument.Parse(bodies["json"]);
+        string hint = json.RootElement.GetProperty("hint").GetString()!;
+        Assert.StartsWith("Usual causes:", hint, StringComparison.Ordinal);
+        Assert.Equal(tag, json.RootElement.GetProperty("tag").GetString());
+        Assert.Equal([tag], json.RootElement.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(1, json.RootElement.GetProperty("evidence").GetProperty("is_nan").GetDouble());
+
+        using var slack = JsonDocument.Parse(bodies["slack"]);
+        string text = slack.RootElement.GetProperty("text").GetString()!;
+        Assert.DoesNotContain("<!channel>", text, StringComparison.Ordinal);
+        Assert.Contains("tag `&lt;!channel&gt;/loss` at step 41", text, StringComparison.Ordinal);
+        Assert.Contains("*Evidence:* is_nan = 1, is_inf = 0", text, StringComparison.Ordinal);
+        Assert.Contains("*Hint:* " + hint.Replace("&", "&amp;", StringComparison.Ordinal), text, StringComparison.Ordinal);
     }
 }

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using TbBridge.Analysis;
 using TbBridge.Server.Internal.Alerts;
-using TbBridge.Server.Internal.Ingest;
+using TbBridge.Server.Internal;
 using TbBridge.Server.Tests.Infrastructure;
 
 namespace TbBridge.Server.Tests.Internal;
@@ -25,7 +26,7 @@ public sealed class AlertHubTests : IDisposable
         using var slow = hub.Subscribe(new AlertQuery(null, null, new HashSet<string>(), null), includeHistory: false);
         for (int i = 0; i < 10; i++)
         {
-            hub.Raise(stream, new RaisedAlert("nan_inf", AlertSeverity.Critical, "loss", i, 1.0, "NaN"));
+            hub.Raise(stream, new Alert("p/r", "nan_inf", AlertSeverity.Critical, i, "loss", ["loss"], "training", "NaN", "", new Dictionary<string, double>(), 1.0));
         }
 
         Assert.Equal(8, slow.Dropped); // two queued, eight missed, and no Raise ever waited

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using TbBridge.Server.Internal.Ingest;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal.Alerts;
 
@@ -31,11 +31,11 @@ internal sealed class AlertHub
         _lastId = store.MaxId();
     }
 
-    public AlertRecord Raise(StreamIdentity stream, RaisedAlert raised)
+    public AlertRecord Raise(StreamIdentity stream, Alert raised)
     {
         var alert = new AlertRecord(
             0, stream.Project, stream.Run, stream.Worker, raised.Kind, raised.Severity, raised.Tag, raised.Step, raised.Message,
-            _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+            _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, raised.Tags, raised.Subject, raised.Hint, raised.Evidence);
         lock (_gate)
         {
             alert = alert with { Id = ++_lastId };

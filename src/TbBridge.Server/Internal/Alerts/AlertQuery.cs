@@ -1,3 +1,5 @@
+using TbBridge.Analysis;
+
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>Which alerts a caller wants; null or empty parts match everything.</summary>

@@ -1,11 +1,24 @@
 using Microsoft.Data.Sqlite;
+using TbBridge.Analysis;
 using TbBridge.Server.Internal.Storage;
 
 namespace TbBridge.Server.Internal.Alerts;
 
-/// <summary>Alerts in SQLite (<c>tbbridge.db</c> in the data directory), under the ids the hub numbers them with.</summary>
+/// <summary>
+/// Alerts in SQLite (<c>tbbridge.db</c> in the data directory), under the ids the hub numbers them with. A database
+/// written before a column existed gets the column when it is opened, with an empty default.
+/// </summary>
 internal sealed class AlertStore : IDisposable
 {
+    /// <summary>Columns added after the first schema, in the order they were added; never removed or renamed.</summary>
+    private static readonly (string Name, string Definition)[] AddedColumns =
+    [
+        ("tags", "TEXT NOT NULL DEFAULT '[]'"),
+        ("subject", "TEXT NOT NULL DEFAULT ''"),
+        ("hint", "TEXT NOT NULL DEFAULT ''"),
+        ("evidence", "TEXT NOT NULL DEFAULT '{}'"),
+    ];
+
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
@@ -13,6 +26,7 @@ internal sealed class AlertStore : IDisposable
     {
         _connection = SqliteDatabase.Open(databasePath, fullSync: false);
         SqliteDatabase.Execute(_connection, """
+            -- The first schema; later columns are in AddedColumns.
             CREATE TABLE IF NOT EXISTS alerts (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 project TEXT NOT NULL,
@@ -26,6 +40,7 @@ internal sealed class AlertStore : IDisposable
                 raised_at REAL NOT NULL);
             CREATE INDEX IF NOT EXISTS alerts_run ON alerts(project, run);
             """);
+        AddMissingColumns();
     }
 
     /// <summary>The highest id stored; 0 when there is none.</summary>
@@ -46,19 +61,23 @@ internal sealed class AlertStore : IDisposable
         {
             using var command = _connection.CreateCommand();
             command.CommandText = """
-                INSERT INTO alerts (id, project, run, worker, kind, severity, tag, step, message, raised_at)
-                VALUES ($id, $project, $run, $worker, $kind, $severity, $tag, $step, $message, $raisedAt)
+                INSERT INTO alerts (id, project, run, worker, kind, severity, tag, step, message, raised_at, tags, subject, hint, evidence)
+                VALUES ($id, $project, $run, $worker, $kind, $severity, $tag, $step, $message, $raisedAt, $tags, $subject, $hint, $evidence)
                 """;
             command.Parameters.AddWithValue("$id", alert.Id);
             command.Parameters.AddWithValue("$project", alert.Project);
             command.Parameters.AddWithValue("$run", alert.Run);
             command.Parameters.AddWithValue("$worker", alert.Worker);
             command.Parameters.AddWithValue("$kind", alert.Kind);
-            command.Parameters.AddWithValue("$severity", (int)alert.Severity);
+            command.Parameters.AddWithValue("$severity", AlertColumns.SeverityCode(alert.Severity));
             command.Parameters.AddWithValue("$tag", alert.Tag);
             command.Parameters.AddWithValue("$step", alert.Step);
             command.Parameters.AddWithValue("$message", alert.Message);
             command.Parameters.AddWithValue("$raisedAt", alert.RaisedAt);
+            command.Parameters.AddWithValue("$tags", AlertColumns.Tags(alert.Tags));
+            command.Parameters.AddWithValue("$subject", alert.Subject);
+            command.Parameters.AddWithValue("$hint", alert.Hint);
+            command.Parameters.AddWithValue("$evidence", AlertColumns.Evidence(alert.Evidence));
             command.ExecuteNonQuery();
         }
     }
@@ -71,7 +90,7 @@ internal sealed class AlertStore : IDisposable
         {
             using var command = _connection.CreateCommand();
             command.CommandText = """
-                SELECT id, project, run, worker, kind, severity, tag, step, message, raised_at FROM alerts
+                SELECT id, project, run, worker, kind, severity, tag, step, message, raised_at, tags, subject, hint, evidence FROM alerts
                 WHERE id > $after AND id <= $upTo
                   AND ($project IS NULL OR project = $project) AND ($run IS NULL OR run = $run)
                 ORDER BY id
@@ -83,9 +102,11 @@ internal sealed class AlertStore : IDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read() && result.Count < limit)
             {
+                string tag = reader.GetString(6);
                 var alert = new AlertRecord(
                     reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    (AlertSeverity)reader.GetInt32(5), reader.GetString(6), reader.GetInt64(7), reader.GetString(8), reader.GetDouble(9));
+                    AlertColumns.SeverityFromCode(reader.GetInt32(5)), tag, reader.GetInt64(7), reader.GetString(8), reader.GetDouble(9),
+                    AlertColumns.ReadTags(reader.GetString(10), tag), reader.GetString(11), reader.GetString(12), AlertColumns.ReadEvidence(reader.GetString(13)));
                 if (query.Matches(alert))
                 {
                     result.Add(alert);
@@ -109,11 +130,34 @@ internal sealed class AlertStore : IDisposable
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                counts[(AlertSeverity)reader.GetInt32(0)] = reader.GetInt64(1);
+                counts[AlertColumns.SeverityFromCode(reader.GetInt32(0))] = reader.GetInt64(1);
             }
         }
 
         return counts;
+    }
+
+    /// <summary>Adds the columns a database from an older service lacks; each is filled with its empty default.</summary>
+    private void AddMissingColumns()
+    {
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT name FROM pragma_table_info('alerts')";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                present.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var (name, definition) in AddedColumns)
+        {
+            if (!present.Contains(name))
+            {
+                SqliteDatabase.Execute(_connection, $"ALTER TABLE alerts ADD COLUMN {name} {definition}");
+            }
+        }
     }
 
     public void Dispose()

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal.Alerts;
 
@@ -18,16 +20,7 @@ internal static class WebhookPayload
             }
             else
             {
-                json.WriteNumber("id", alert.Id);
-                json.WriteString("kind", alert.Kind);
-                json.WriteString("severity", AlertText.SeverityName(alert.Severity));
-                json.WriteString("project", alert.Project);
-                json.WriteString("run", alert.Run);
-                json.WriteString("worker", alert.Worker);
-                json.WriteString("tag", alert.Tag);
-                json.WriteNumber("step", alert.Step);
-                json.WriteString("message", alert.Message);
-                json.WriteNumber("raised_at", alert.RaisedAt);
+                WriteFields(json, alert);
             }
 
             json.WriteEndObject();
@@ -36,15 +29,66 @@ internal static class WebhookPayload
         return buffer.ToArray();
     }
 
-    private static string SlackText(AlertRecord alert) => string.Format(
-        CultureInfo.InvariantCulture,
-        ":rotating_light: *{0}* `{1}` in {2}/{3} ({4}), tag `{5}` at step {6}: {7}",
-        AlertText.SeverityName(alert.Severity),
-        alert.Kind,
-        alert.Project,
-        alert.Run,
-        alert.Worker,
-        alert.Tag,
-        alert.Step,
-        alert.Message);
+    private static void WriteFields(Utf8JsonWriter json, AlertRecord alert)
+    {
+        json.WriteNumber("id", alert.Id);
+        json.WriteString("kind", alert.Kind);
+        json.WriteString("severity", alert.Severity.ToWireString());
+        json.WriteString("project", alert.Project);
+        json.WriteString("run", alert.Run);
+        json.WriteString("worker", alert.Worker);
+        json.WriteString("tag", alert.Tag);
+        json.WriteNumber("step", alert.Step);
+        json.WriteString("message", alert.Message);
+        json.WriteNumber("raised_at", alert.RaisedAt);
+        json.WriteString("subject", alert.Subject);
+        json.WriteStartArray("tags");
+        foreach (var tag in alert.Tags)
+        {
+            json.WriteStringValue(tag);
+        }
+
+        json.WriteEndArray();
+        json.WriteString("hint", alert.Hint);
+        json.WriteStartObject("evidence");
+        foreach (var (name, value) in alert.Evidence)
+        {
+            if (double.IsFinite(value))
+            {
+                json.WriteNumber(name, value);
+            }
+            else
+            {
+                json.WriteNull(name); // JSON has no NaN or Infinity (as in tbbridge analyze --json)
+            }
+        }
+
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Slack's mrkdwn: the alert in one line, then its evidence and hint. Every value is escaped as Slack asks
+    /// (<c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>), so a tag such as <c>&lt;!channel&gt;</c> is shown, never acted on.
+    /// </summary>
+    private static string SlackText(AlertRecord alert)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $":rotating_light: *{alert.Severity.ToWireString()}* `{Escape(alert.Kind)}` in {Escape(alert.Project)}/{Escape(alert.Run)} ({Escape(alert.Worker)}), tag `{Escape(alert.Tag)}` at step {alert.Step}: {Escape(alert.Message)}");
+        if (alert.Evidence.Count > 0)
+        {
+            text.Append("\n*Evidence:* ").AppendJoin(", ", alert.Evidence.Select(e => $"{Escape(e.Key)} = {AlertText.Number(e.Value)}"));
+        }
+
+        if (alert.Hint.Length > 0)
+        {
+            text.Append("\n*Hint:* ").Append(Escape(alert.Hint));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Slack's three control characters (https://api.slack.com/reference/surfaces/formatting#escaping).</summary>
+    internal static string Escape(string value) => value.Replace("&", "&amp;", StringComparison.Ordinal)
+        .Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal);
 }

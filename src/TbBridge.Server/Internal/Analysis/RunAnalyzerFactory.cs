@@ -1,5 +1,4 @@
 using TbBridge.Analysis;
-using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Ingest;
 
 namespace TbBridge.Server.Internal.Analysis;
@@ -14,23 +13,10 @@ internal sealed class RunAnalyzerFactory : IStreamAnalysisFactory
         _options = options ?? AnalysisOptions.Default;
     }
 
-    public IStreamAnalysis Create(StreamIdentity stream, Action<RaisedAlert> raise)
+    public IStreamAnalysis Create(StreamIdentity stream, Action<Alert> raise)
     {
         var analyzer = new RunAnalyzer(stream.Project + "/" + stream.Run, _options);
-        analyzer.AlertRaised += alert => raise(ToRaised(alert));
+        analyzer.AlertRaised += raise;
         return new RunAnalysis(analyzer);
     }
-
-    private static RaisedAlert ToRaised(Alert alert) => new(
-        alert.Kind,
-        alert.Severity switch
-        {
-            TbBridge.Analysis.AlertSeverity.Info => Alerts.AlertSeverity.Info,
-            TbBridge.Analysis.AlertSeverity.Warning => Alerts.AlertSeverity.Warning,
-            _ => Alerts.AlertSeverity.Critical,
-        },
-        alert.Tag,
-        alert.Step,
-        alert.WallTime,
-        alert.Message);
 }

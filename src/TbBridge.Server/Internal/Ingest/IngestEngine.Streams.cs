@@ -1,5 +1,3 @@
-using TbBridge.Server.Internal.Alerts;
-
 namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>Opening, feeding and closing streams.</summary>
@@ -69,7 +67,7 @@ internal sealed partial class IngestEngine
         }
 
         var current = session;
-        session.Analysis = _analysis.Create(identity, alert => OnAlert(current, alert));
+        session.Analysis = _analysis.Create(identity, alert => _alerts.Route(current, alert));
         bool resumed = state is not null;
         lock (_gate)
         {
@@ -165,15 +163,6 @@ internal sealed partial class IngestEngine
 
     /// <summary>Completes after a full commit cycle that started after the call: everything written before it is durable.</summary>
     public Task CommitAsync() => _committer?.CommitAsync() ?? Task.CompletedTask;
-
-    private void OnAlert(StreamSession session, RaisedAlert raised)
-    {
-        // The run's text entry first: whoever hears of the alert (a watcher, a webhook, GetRun) and then waits
-        // for a commit finds it in the run's event file.
-        session.AppendText(AlertText.Tag, raised.Step, raised.WallTime, AlertText.Markdown(raised, session.Identity.Worker));
-        var alert = _alerts.Raise(session.Identity, raised);
-        _runs.GetOrAdd(alert.Project, alert.Run).AddAlert(alert.Severity);
-    }
 
     private void ThrowIfStopping()
     {

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TbBridge.Events;
-using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
 using TbBridge.Server.Internal.Storage;
@@ -16,8 +15,7 @@ namespace TbBridge.Server.Internal.Ingest;
 internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
 {
     private readonly IStreamAnalysisFactory _analysis;
-    private readonly AlertHub _alerts;
-    private readonly AlertStore _alertStore;
+    private readonly IAlertRouter _alerts;
     private readonly RunRegistry _runs;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
@@ -34,8 +32,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     public IngestEngine(
         IOptions<TbBridgeServerOptions> options,
         IStreamAnalysisFactory analysis,
-        AlertHub alerts,
-        AlertStore alertStore,
+        IAlertRouter alerts,
         RunRegistry runs,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
@@ -44,7 +41,6 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         DataDirectory = Path.GetFullPath(options.Value.DataDirectory);
         _analysis = analysis;
         _alerts = alerts;
-        _alertStore = alertStore;
         _runs = runs;
         _time = time;
         _lifetime = lifetime;
@@ -69,7 +65,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
             Recover(state);
             var run = _runs.GetOrAdd(state.Identity.Project, state.Identity.Run);
             run.AddWorker(state.Identity.Worker);
-            run.SetAlertCounts(_alertStore.CountByRun(state.Identity.Project, state.Identity.Run));
+            run.SetAlertCounts(_alerts.CountByRun(state.Identity.Project, state.Identity.Run));
         }
 
         _committer = new GroupCommitter(() => Volatile.Read(ref _activeSnapshot), _store, _logger);

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using TbBridge.Server.Internal.Alerts;
+using TbBridge.Analysis;
 
 namespace TbBridge.Server.Internal.Runs;
 
