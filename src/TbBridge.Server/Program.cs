@@ -1,7 +1,28 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 using TbBridge.Server;
 
 // `dotnet run --project src/TbBridge.Server` serves on http://127.0.0.1:5080 (h2c) with ./data;
 // `--urls URL` and `--data-dir DIR` change them, as does the TbBridge section of appsettings.json.
-var app = TbBridgeServerApp.Build(args);
-await app.RunAsync().ConfigureAwait(false);
-return 0;
+// A service that cannot start says why in one line on stderr and exits 1.
+try
+{
+    var app = TbBridgeServerApp.Build(args);
+    await app.RunAsync().ConfigureAwait(false);
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    await Console.Error.WriteLineAsync($"tbbridge server: invalid configuration: {string.Join("; ", ex.Failures)} (see docs/server.md, Configuration)").ConfigureAwait(false);
+    return 1;
+}
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+{
+    await Console.Error.WriteLineAsync($"tbbridge server: invalid configuration: {ex.Message} {ex.InnerException?.Message} (see docs/server.md, Configuration)").ConfigureAwait(false);
+    return 1;
+}
+catch (IOException ex) when (ex.InnerException is AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"tbbridge server: {ex.Message.TrimEnd('.')}: another service holds that port; stop it or choose another with --urls http://127.0.0.1:PORT").ConfigureAwait(false);
+    return 1;
+}

@@ -25,6 +25,9 @@ internal static class TbBridgeServerApp
         ["Serilog:MinimumLevel:Default"] = "Information",
         ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning",
         ["Serilog:MinimumLevel:Override:Grpc"] = "Warning",
+        // A start that fails (a taken port, an invalid configuration) is told in one line by Program, not as
+        // the host's 40-line "Hosting failed to start" trace.
+        ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Hosting.Internal.Host"] = "Fatal",
     };
 
     /// <summary>Command-line switches beyond ASP.NET's own (<c>--urls</c> is one of those).</summary>
@@ -43,7 +46,9 @@ internal static class TbBridgeServerApp
         ThreadPool.GetMinThreads(out int workers, out int completionPorts);
         ThreadPool.SetMinThreads(Math.Max(workers, MinWorkerThreads), completionPorts);
 
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read from beside the binary, wherever the service is started from; a relative
+        // data directory is the caller's (./data under `dotnet run` from the repository root, as the README says).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // Lowest precedence: appsettings.json, environment and command line all override the defaults.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
