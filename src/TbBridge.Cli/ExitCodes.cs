@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary>The service did not answer, or answered that it is not serving.</summary>
     public const int Unhealthy = 3;
+
+    /// <summary>The service answered no: a missing or unknown API key, a project the key may not write, a refused name.</summary>
+    public const int Refused = 4;
 }

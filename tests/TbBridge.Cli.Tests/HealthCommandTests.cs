@@ -68,7 +68,10 @@ public class HealthCommandTests
         var (exitCode, _, error) = await RunAsync("health", "--server", address, "--timeout", "3");
 
         Assert.Equal(3, exitCode);
-        Assert.Contains("Unavailable", error, StringComparison.Ordinal);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"tbbridge health: no TbBridge service answers at {address}", line, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", line, StringComparison.Ordinal); // the cause, not gRPC's wrapping of it
+        Assert.Contains("--server", line, StringComparison.Ordinal);       // and what to do
     }
 
     [Fact]

@@ -103,8 +103,9 @@ internal static class AlertsCommand
         }
         catch (RpcException ex)
         {
-            await context.Error.WriteLineAsync($"tbbridge alerts: {server}: {ex.StatusCode}: {ex.Status.Detail}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
-            return ExitCodes.Unhealthy;
+            var (message, exitCode) = ServiceErrors.Describe(ex, server);
+            await context.Error.WriteLineAsync($"tbbridge alerts: {message}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
+            return exitCode;
         }
     }
 

@@ -36,8 +36,9 @@ internal static class HealthCommand
         }
         catch (RpcException e)
         {
-            await context.Error.WriteLineAsync($"tbbridge health: {server}: {e.Message}".AsMemory(), cancellationToken).ConfigureAwait(false);
-            return ExitCodes.Unhealthy;
+            var (message, exitCode) = ServiceErrors.Describe(e, server);
+            await context.Error.WriteLineAsync($"tbbridge health: {message}".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return exitCode;
         }
     }
 }
