@@ -115,4 +115,17 @@ public class InspectCommandTests
 
         return result;
     }
+
+    [Fact]
+    public async Task Inspect_DirectoryWithoutEventFiles_SaysItIsEmptyAndExitsTwo()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.Combine("notes.txt"), "not an event file");
+
+        var (exitCode, output, error) = await RunAsync("inspect", temp.Path, "--json");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains($"no runs under {temp.Path}", error, StringComparison.Ordinal);
+    }
 }

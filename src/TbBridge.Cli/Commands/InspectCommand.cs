@@ -34,6 +34,12 @@ internal static class InspectCommand
             runs.Add(LogInspector.InspectRun(run, errors));
         }
 
+        if (runs.Count == 0)
+        {
+            await context.Error.WriteLineAsync(EmptyLogDirectory.Message("inspect", logDir.FullName).AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
         if (json)
         {
             await JsonOutput.WriteAsync(context.Out, writer => WriteJson(writer, runs, errors), cancellationToken).ConfigureAwait(false);
