@@ -12,6 +12,12 @@ public sealed record AnalysisOptions
     /// <summary>How tags map to roles.</summary>
     public SignalRules SignalRules { get; init; } = SignalRules.Default;
 
+    /// <summary>
+    /// Rules switched off, by the kind they raise (<see cref="AlertKind"/> constants): alerts of these kinds are never
+    /// raised, and a rule whose every kind is listed does not run. Empty by default.
+    /// </summary>
+    public IReadOnlySet<string> DisabledRules { get; init; } = System.Collections.Frozen.FrozenSet<string>.Empty;
+
     /// <summary>Points a tag needs before spike, oscillation and divergence baselines count (warm-up).</summary>
     public int MinHistory { get; init; } = 20;
 
@@ -113,6 +119,15 @@ public sealed record AnalysisOptions
     public AnalysisOptions Validate()
     {
         ArgumentNullException.ThrowIfNull(SignalRules);
+        ArgumentNullException.ThrowIfNull(DisabledRules);
+        foreach (var kind in DisabledRules)
+        {
+            if (!AlertKind.All.Contains(kind, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"DisabledRules: '{kind}' is not an alert kind ({string.Join(", ", AlertKind.All)})", nameof(DisabledRules));
+            }
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MinHistory, 3);
         ArgumentOutOfRangeException.ThrowIfLessThan(DivergenceRisingPoints, 2);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceFactor, 1);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TbBridge.Analysis.Internal;
+using TbBridge.Analysis.Internal.Rules;
 
 namespace TbBridge.Analysis;
 
@@ -8,16 +9,22 @@ namespace TbBridge.Analysis;
 /// deterministic (the same points in the same order give the same alerts); memory is bounded per tag.
 /// Alerts are deduplicated: one per (kind, subject) until the condition clears.
 /// </summary>
+/// <remarks>
+/// The facade classifies each tag once, keeps its series, gates everything on a breakdown (after the training signals
+/// went non-finite the other rules stop), and dispatches each point to the rules that watch its role
+/// (<c>Internal/Rules</c>, one class per rule). The rules share one <c>RunContext</c>.
+/// </remarks>
 public sealed partial class RunAnalyzer
 {
     private readonly AnalysisOptions _options;
+    private readonly RunContext _context;
+    private readonly NanInfRule _nanInf;
+    private readonly AnalysisRule[] _rules;
+    private readonly AnalysisRule[][] _byRole;
+    private readonly AnalysisRule[] _everyPoint;
     private readonly Dictionary<string, SignalClassification> _scalarRoles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SignalClassification> _histogramRoles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScalarSeries> _series = new(StringComparer.Ordinal);
-    private readonly HashSet<(string Kind, string Subject)> _active = [];
-    private readonly List<Alert> _alerts = [];
-    private long _lastStep;
-    private double _lastWallTime;
     private readonly bool _heldOutRun;
     private bool _completed;
 
@@ -30,6 +37,17 @@ public sealed partial class RunAnalyzer
         var last = run.TrimEnd('/', '\\');
         last = last[(last.LastIndexOfAny(['/', '\\']) + 1)..];
         _heldOutRun = HeldOutRunName().IsMatch(last);
+        _context = new RunContext(run, _options, alert => AlertRaised?.Invoke(alert));
+        _nanInf = new NanInfRule(_context);
+        var disabled = _options.DisabledRules;
+        _rules = [.. RuleCatalog.Create(_context, _nanInf).Where(r => r == _nanInf || r.Descriptors.Any(d => !disabled.Contains(d.Kind)))];
+        _everyPoint = [.. _rules.Where(r => r.WatchesEveryPoint)];
+        var roles = Enum.GetValues<SignalRole>();
+        _byRole = new AnalysisRule[roles.Max(r => (int)r) + 1][];
+        foreach (var role in roles)
+        {
+            _byRole[(int)role] = [.. _rules.Where(r => r.Watches(role))];
+        }
     }
 
     /// <summary>Raised synchronously for each new alert, in order.</summary>
@@ -39,14 +57,33 @@ public sealed partial class RunAnalyzer
     public string Run { get; }
 
     /// <summary>Every alert raised so far, in order.</summary>
-    public IReadOnlyList<Alert> Alerts => _alerts;
+    public IReadOnlyList<Alert> Alerts => _context.Alerts;
 
     /// <summary>Points observed so far (scalars and histograms).</summary>
-    public long PointsObserved { get; private set; }
+    public long PointsObserved => _context.PointsObserved;
 
     /// <summary>The role given to a tag seen so far, or <see cref="SignalRole.Unknown"/>.</summary>
     public SignalRole RoleOf(string tag) =>
         _scalarRoles.TryGetValue(tag, out var s) ? s.Role : _histogramRoles.TryGetValue(tag, out var h) ? h.Role : SignalRole.Unknown;
+
+    /// <summary>
+    /// Ends the stream: runs the end-of-run checks (plateau over the whole run, weights unchanged, unrecognised signals,
+    /// a held-out NaN still waiting for confirmation). Idempotent; no point may be observed afterwards.
+    /// </summary>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        foreach (var rule in _rules)
+        {
+            rule.OnComplete();
+        }
+
+        _completed = true;
+    }
 
     private SignalClassification Classify(string tag, SignalKind kind)
     {
@@ -66,6 +103,7 @@ public sealed partial class RunAnalyzer
             }
 
             map.Add(tag, c);
+            _context.ClassifiedTags++;
         }
 
         return c;
@@ -78,39 +116,25 @@ public sealed partial class RunAnalyzer
             throw new InvalidOperationException("The run was completed: create a new RunAnalyzer for new points.");
         }
 
-        PointsObserved++;
-        FlushPendingSpike(step);
-        if (step >= _lastStep)
+        _context.PointsObserved++;
+        foreach (var rule in _everyPoint)
         {
-            _lastStep = step;
-            _lastWallTime = wallTime;
+            rule.OnPoint(step);
+        }
+
+        if (step >= _context.LastStep)
+        {
+            _context.LastStep = step;
+            _context.LastWallTime = wallTime;
         }
     }
 
-    private bool IsActive(string kind, string subject) => _active.Contains((kind, subject));
-
-    private void Clear(string kind, string subject) => _active.Remove((kind, subject));
-
-    private bool Raise(
-        string kind,
-        AlertSeverity severity,
-        string subject,
-        long step,
-        double wallTime,
-        string tag,
-        string message,
-        IReadOnlyDictionary<string, double> evidence,
-        IReadOnlyList<string>? tags = null)
+    private void NoteUnknown(string tag)
     {
-        if (!_active.Add((kind, subject)))
+        if (_context.UnknownTags.Count < 10_000)
         {
-            return false;
+            _context.UnknownTags.Add(tag);
         }
-
-        var alert = new Alert(Run, kind, severity, step, tag, tags ?? [tag], subject, message, AlertTexts.Hint(kind), evidence, wallTime);
-        _alerts.Add(alert);
-        AlertRaised?.Invoke(alert);
-        return true;
     }
 
     [GeneratedRegex(@"^(?:val|valid|validation|eval|evaluation|test|dev|holdout)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -129,15 +129,6 @@ internal sealed class ScalarSeries
     /// <summary>True when the last <see cref="Add"/> refreshed <see cref="Level"/>.</summary>
     public bool Refreshed { get; private set; }
 
-    /// <summary>Point indices (1-based counts) of recent spikes or excursions, oldest first; bounded by the caller.</summary>
-    public Queue<long> Events { get; } = new();
-
-    /// <summary>True while the points are above the excursion threshold.</summary>
-    public bool InExcursion { get; set; }
-
-    /// <summary>Count at the last spike.</summary>
-    public long LastEventCount { get; set; } = long.MinValue / 2;
-
     /// <summary>True for sparse tags: held-out metrics, per-epoch tags, or points at least 5 steps apart on average.</summary>
     public bool IsSparse =>
         Signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy

@@ -1,0 +1,94 @@
+namespace TbBridge.Analysis.Internal.Rules;
+
+/// <summary>
+/// <c>loss_spike</c>: a training-loss point far above its rolling median, significantly; held until a later step so a
+/// learning-rate jump at the same step can excuse it. Repeated spikes within 10 oscillation windows are also
+/// <c>oscillation</c> (the per-step form: a training loss that keeps jumping).
+/// </summary>
+internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
+{
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.LossSpike, AlertSeverity.Warning, "a training loss, 20 points");
+
+    public static readonly RuleDescriptor RepeatedDescriptor = new(AlertKind.Oscillation, AlertSeverity.Warning, "a training loss, 3 spikes within 200 points");
+
+    private readonly Dictionary<ScalarSeries, EventWindow> _spikes = [];
+    private PendingSpike? _pending;
+
+    public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor, RepeatedDescriptor];
+
+    public override bool Watches(SignalRole role) => role == SignalRole.TrainLoss;
+
+    public override bool WatchesEveryPoint => true;
+
+    public override void OnPoint(long step) => Flush(step);
+
+    public override void OnComplete() => Flush(long.MaxValue);
+
+    public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = Options;
+        var w = Window(s);
+        var isSpike = false;
+        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median)
+        {
+            var z = Math.Log(x / s.Median) / Math.Max(s.LogSigma, 0.01);
+            if (z >= o.SpikeMinZ)
+            {
+                // Held until a later step is seen: the learning rate of the same step may still arrive and show a warm
+                // restart or a step up, after which a jump of the loss is intended.
+                isSpike = true;
+                Flush(long.MaxValue);
+                _pending = new PendingSpike(s, step, wallTime, x, s.Median, z, s.Count + 1);
+                w.LastEvent = s.Count + 1;
+            }
+        }
+
+        if (!isSpike && s.Count + 1 - w.LastEvent >= 50)
+        {
+            Context.Clear(AlertKind.LossSpike, s.Tag);
+        }
+    }
+
+    /// <summary>Reports the held spike once a point of a later step arrives (or the run completes).</summary>
+    private void Flush(long currentStep)
+    {
+        if (_pending is not { } p || currentStep <= p.Step)
+        {
+            return;
+        }
+
+        _pending = null;
+        if (Context.LastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50)
+        {
+            return;
+        }
+
+        var s = p.Series;
+        var o = Options;
+        var w = Window(s);
+        w.Add(p.Index);
+        w.Trim(p.Index, 10 * o.OscillationWindow);
+        Raise(Descriptor, s.Tag, p.Step, p.WallTime, s.Tag,
+            $"{s.Tag} spiked to {Fmt(p.Value)} at step {p.Step}, {Fmt(p.Value / p.Median)}x its recent median of {Fmt(p.Median)}",
+            Evidence(("value", p.Value), ("median", p.Median), ("ratio", p.Value / p.Median), ("robust_z", p.Z)));
+        if (w.Count >= o.OscillationMinExcursions)
+        {
+            Raise(RepeatedDescriptor, s.Tag, p.Step, p.WallTime, s.Tag,
+                $"{s.Tag} spiked {w.Count} times in its last {10 * o.OscillationWindow} points: training is unstable",
+                Evidence(("spikes", w.Count), ("window_points", 10 * o.OscillationWindow)));
+        }
+    }
+
+    private EventWindow Window(ScalarSeries s)
+    {
+        if (!_spikes.TryGetValue(s, out var w))
+        {
+            w = new EventWindow();
+            _spikes.Add(s, w);
+        }
+
+        return w;
+    }
+
+    private sealed record PendingSpike(ScalarSeries Series, long Step, double WallTime, double Value, double Median, double Z, long Index);
+}
