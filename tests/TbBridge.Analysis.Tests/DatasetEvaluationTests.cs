@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using TbBridge.Analysis.Tests.Support;
-using TbBridge.Cli.Commands;
 using TbBridge.Events;
 using Xunit.Abstractions;
 
@@ -57,7 +56,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
             var errors = new List<EventReadError>();
             foreach (var evt in RunReader.ReadRun(run, errors))
             {
-                AnalyzeReplay.Feed(analyzer, Transform(evt, variant));
+                EventReplay.Feed(analyzer, Transform(evt, variant));
             }
 
             analyzer.Complete();
