@@ -8,8 +8,39 @@ public sealed partial class RunAnalyzer
     public void ObserveScalar(string tag, long step, double wallTime, double value)
     {
         ArgumentNullException.ThrowIfNull(tag);
+        ObserveScalar(_own, tag, step, wallTime, value);
+    }
+
+    /// <summary>
+    /// Observes one scalar point of a sub-run of this training run (Keras's <c>validation/</c>, an <c>add_scalars</c>
+    /// key): the rules see it together with the other sub-runs' points, by the name <c>&lt;sub-run&gt;/&lt;tag&gt;</c>,
+    /// and a held-out sub-run's losses and accuracies as validation ones. Feed the sub-runs' points in time order.
+    /// </summary>
+    public void ObserveScalar(SubRun subRun, string tag, long step, double wallTime, double value)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        ObserveScalar(TableOf(subRun), tag, step, wallTime, value);
+    }
+
+    /// <summary>Observes one histogram point.</summary>
+    public void ObserveHistogram(string tag, long step, double wallTime, HistogramSnapshot histogram)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        ObserveHistogram(_own, tag, step, wallTime, histogram);
+    }
+
+    /// <summary>Observes one histogram point of a sub-run (see <see cref="ObserveScalar(SubRun, string, long, double, double)"/>).</summary>
+    public void ObserveHistogram(SubRun subRun, string tag, long step, double wallTime, HistogramSnapshot histogram)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        ObserveHistogram(TableOf(subRun), tag, step, wallTime, histogram);
+    }
+
+    private void ObserveScalar(TagTable table, string tag, long step, double wallTime, double value)
+    {
         Touch(step, wallTime);
-        var s = GetSeries(tag);
+        var s = GetSeries(table, tag);
+        tag = s.Tag;
         var c = s.Signal;
         switch (c.Role)
         {
@@ -65,13 +96,18 @@ public sealed partial class RunAnalyzer
         }
     }
 
-    /// <summary>Observes one histogram point.</summary>
-    public void ObserveHistogram(string tag, long step, double wallTime, HistogramSnapshot histogram)
+    private void ObserveHistogram(TagTable table, string tag, long step, double wallTime, HistogramSnapshot histogram)
     {
-        ArgumentNullException.ThrowIfNull(tag);
         ArgumentNullException.ThrowIfNull(histogram);
         Touch(step, wallTime);
-        var c = Classify(tag, SignalKind.Histogram);
+        if (!table.Histograms.TryGetValue(tag, out var entry))
+        {
+            entry = (Classify(table, tag, SignalKind.Histogram), table.NameOf(tag));
+            table.Histograms.Add(tag, entry);
+        }
+
+        var c = entry.Signal;
+        tag = entry.Name;
         if (c.Role == SignalRole.Unknown)
         {
             NoteUnknown(tag);
@@ -117,13 +153,14 @@ public sealed partial class RunAnalyzer
     }
 
     /// <summary>The tag's state, classified on first sight (one dictionary lookup per point).</summary>
-    private ScalarSeries GetSeries(string tag)
+    private ScalarSeries GetSeries(TagTable table, string tag)
     {
-        if (!_series.TryGetValue(tag, out var s))
+        if (!table.Series.TryGetValue(tag, out var s))
         {
-            var c = Classify(tag, SignalKind.Scalar);
-            s = new ScalarSeries(tag, c);
-            _series.Add(tag, s);
+            var c = Classify(table, tag, SignalKind.Scalar);
+            table.ScalarRoles.Add(tag, c);
+            s = new ScalarSeries(table.NameOf(tag), c);
+            table.Series.Add(tag, s);
             if (c.Role == SignalRole.TrainLoss)
             {
                 _context.TrainLosses.Add(s);

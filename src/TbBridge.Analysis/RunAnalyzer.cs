@@ -22,10 +22,8 @@ public sealed partial class RunAnalyzer
     private readonly AnalysisRule[] _rules;
     private readonly AnalysisRule[][] _byRole;
     private readonly AnalysisRule[] _everyPoint;
-    private readonly Dictionary<string, SignalClassification> _scalarRoles = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SignalClassification> _histogramRoles = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ScalarSeries> _series = new(StringComparer.Ordinal);
-    private readonly bool _heldOutRun;
+    private readonly TagTable _own;
+    private readonly Dictionary<string, TagTable> _subRuns = new(StringComparer.Ordinal);
     private bool _completed;
 
     /// <summary>Creates the analyser of the run named <paramref name="run"/>.</summary>
@@ -36,7 +34,7 @@ public sealed partial class RunAnalyzer
         _options = (options ?? AnalysisOptions.Default).Validate();
         var last = run.TrimEnd('/', '\\');
         last = last[(last.LastIndexOfAny(['/', '\\']) + 1)..];
-        _heldOutRun = HeldOutRunName().IsMatch(last);
+        _own = new TagTable(string.Empty, HeldOutRunName().IsMatch(last) ? SubRunRole.HeldOut : SubRunRole.Other);
         _context = new RunContext(run, _options, alert => AlertRaised?.Invoke(alert));
         _nanInf = new NanInfRule(_context);
         var disabled = _options.DisabledRules;
@@ -62,9 +60,29 @@ public sealed partial class RunAnalyzer
     /// <summary>Points observed so far (scalars and histograms).</summary>
     public long PointsObserved => _context.PointsObserved;
 
-    /// <summary>The role given to a tag seen so far, or <see cref="SignalRole.Unknown"/>.</summary>
-    public SignalRole RoleOf(string tag) =>
-        _scalarRoles.TryGetValue(tag, out var s) ? s.Role : _histogramRoles.TryGetValue(tag, out var h) ? h.Role : SignalRole.Unknown;
+    /// <summary>
+    /// The role given to a tag seen so far, or <see cref="SignalRole.Unknown"/>; a sub-run's tags by their full name
+    /// (<c>validation/epoch_loss</c>).
+    /// </summary>
+    public SignalRole RoleOf(string tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        if (RoleIn(_own, tag) is { } own)
+        {
+            return own;
+        }
+
+        foreach (var table in _subRuns.Values)
+        {
+            if (tag.Length > table.SubRun.Length + 1 && tag.StartsWith(table.SubRun, StringComparison.Ordinal) && tag[table.SubRun.Length] == '/'
+                && RoleIn(table, tag[(table.SubRun.Length + 1)..]) is { } role)
+            {
+                return role;
+            }
+        }
+
+        return SignalRole.Unknown;
+    }
 
     /// <summary>
     /// Ends the stream: runs the end-of-run checks (plateau over the whole run, weights unchanged, unrecognised signals,
@@ -85,28 +103,47 @@ public sealed partial class RunAnalyzer
         _completed = true;
     }
 
-    private SignalClassification Classify(string tag, SignalKind kind)
-    {
-        var map = kind == SignalKind.Scalar ? _scalarRoles : _histogramRoles;
-        if (!map.TryGetValue(tag, out var c))
-        {
-            c = _options.SignalRules.Classify(tag, kind);
-            if (_heldOutRun)
-            {
-                // Keras writes train/ and validation/ as separate runs with the same tags (epoch_loss, epoch_accuracy).
-                c = c.Role switch
-                {
-                    SignalRole.TrainLoss => c with { Role = SignalRole.ValLoss },
-                    SignalRole.TrainAccuracy => c with { Role = SignalRole.ValAccuracy },
-                    _ => c,
-                };
-            }
+    private static SignalRole? RoleIn(TagTable table, string tag) =>
+        table.ScalarRoles.TryGetValue(tag, out var s) ? s.Role : table.Histograms.TryGetValue(tag, out var h) ? h.Signal.Role : null;
 
-            map.Add(tag, c);
-            _context.ClassifiedTags++;
+    private SignalClassification Classify(TagTable table, string tag, SignalKind kind)
+    {
+        var c = _options.SignalRules.Classify(tag, kind);
+        if (table.Role == SubRunRole.HeldOut)
+        {
+            // Keras writes train/ and validation/ as sibling runs with the same tags (epoch_loss, epoch_accuracy).
+            c = c.Role switch
+            {
+                SignalRole.TrainLoss => c with { Role = SignalRole.ValLoss },
+                SignalRole.TrainAccuracy => c with { Role = SignalRole.ValAccuracy },
+                _ => c,
+            };
+        }
+
+        _context.ClassifiedTags++;
+        if (table.SubRun.Length > 0)
+        {
+            _context.SubRunOfTag[table.NameOf(tag)] = table.SubRun;
         }
 
         return c;
+    }
+
+    private TagTable TableOf(SubRun subRun)
+    {
+        ArgumentNullException.ThrowIfNull(subRun);
+        if (subRun.Name.Length == 0)
+        {
+            return _own;
+        }
+
+        if (!_subRuns.TryGetValue(subRun.Name, out var table))
+        {
+            table = new TagTable(subRun.Name, subRun.Role);
+            _subRuns.Add(subRun.Name, table);
+        }
+
+        return table;
     }
 
     private void Touch(long step, double wallTime)

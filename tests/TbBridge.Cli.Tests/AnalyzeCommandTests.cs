@@ -91,6 +91,40 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
+    public async Task Analyze_KerasTrainAndValidationFolders_OneTrainingRunWhoseAlertsNameTheSubRun()
+    {
+        using var temp = new TempFolder();
+        foreach (var sub in new[] { "train", "validation" })
+        {
+            using var writer = EventFileWriter.Create(Path.Combine(temp.Path, "fit", sub));
+            for (long epoch = 0; epoch < 10; epoch++)
+            {
+                writer.WriteEvent(ScalarEvent("epoch_loss", epoch, epoch < 6 ? 1.0 / (epoch + 1) : double.NaN));
+            }
+        }
+
+        var (exitCode, output, _) = await RunAsync("analyze", temp.Path, "--json");
+        var (_, apart, _) = await RunAsync("analyze", temp.Path, "--json", "--config", WriteConfig(temp, """{"trainingRuns": {"group": false}}"""));
+
+        Assert.Equal(0, exitCode);
+        using var doc = JsonDocument.Parse(output);
+        var run = Assert.Single(RunsByName(doc));
+        Assert.Equal("fit", run.Key);
+        var nan = Assert.Single(run.Value.GetProperty("alerts").EnumerateArray());
+        Assert.Equal(("nan_inf", 6, "train/epoch_loss", "train"),
+            (nan.GetProperty("kind").GetString(), nan.GetProperty("step").GetInt32(), nan.GetProperty("tag").GetString(), nan.GetProperty("sub_run").GetString()));
+        using var docApart = JsonDocument.Parse(apart);
+        Assert.Equal(["fit/train", "fit/validation"], RunsByName(docApart).Keys.Order(StringComparer.Ordinal));
+    }
+
+    private static string WriteConfig(TempFolder temp, string json)
+    {
+        string path = Path.Combine(temp.Path, "config.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
     public async Task Analyze_BadConfig_ExitsTwoWithTheReason()
     {
         using var temp = new TempFolder();

@@ -40,6 +40,9 @@ internal sealed partial class RunContext
     /// <summary>Tags no rule maps to a role (bounded).</summary>
     public HashSet<string> UnknownTags { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The sub-run of each tag that came from one (by the name the rules know it by).</summary>
+    public Dictionary<string, string> SubRunOfTag { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Tags classified so far, scalars and histograms.</summary>
     public int ClassifiedTags { get; set; }
 
@@ -156,7 +159,10 @@ internal sealed partial class RunContext
             return false;
         }
 
-        var alert = new Alert(Run, kind, severity, step, tag, tags ?? [tag], subject, message, AlertTexts.Hint(kind), evidence, wallTime);
+        var alert = new Alert(Run, kind, severity, step, tag, tags ?? [tag], subject, message, AlertTexts.Hint(kind), evidence, wallTime)
+        {
+            SubRun = SubRunOfTag.GetValueOrDefault(tag),
+        };
         _alerts.Add(alert);
         _raised(alert);
         return true;

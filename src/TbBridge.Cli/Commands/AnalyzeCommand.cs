@@ -39,11 +39,14 @@ internal static class AnalyzeCommand
         }
 
         var options = AnalysisOptions.Default;
+        var grouping = TrainingRunRules.Default;
         if (config is not null)
         {
             try
             {
-                options = options with { SignalRules = SignalRules.FromFile(config.FullName) };
+                var text = await File.ReadAllTextAsync(config.FullName, cancellationToken).ConfigureAwait(false);
+                options = options with { SignalRules = SignalRules.LoadJson(text) };
+                grouping = TrainingRunRules.LoadJson(text);
             }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
@@ -53,8 +56,10 @@ internal static class AnalyzeCommand
         }
 
         var runs = LogDirectory.DiscoverRuns(logDir.FullName);
+        var byName = runs.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var trainingRuns = grouping.Group(runs.Select(r => r.Name));
         var errors = new List<EventReadError>();
-        var results = new List<RunAnalyzer>(runs.Count);
+        var results = new List<RunAnalyzer>(trainingRuns.Count);
         var totalBytes = runs.Sum(r => r.EventFiles.Sum(FileSize));
         if (!json && context.Console.Profile.Capabilities.Interactive && totalBytes > ProgressThresholdBytes)
         {
@@ -62,21 +67,21 @@ internal static class AnalyzeCommand
                 .Start(progress =>
                 {
                     var task = progress.AddTask("analysing", maxValue: totalBytes);
-                    foreach (var run in runs)
+                    foreach (var run in trainingRuns)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         task.Description = Markup.Escape(run.Name);
-                        results.Add(AnalyzeReplay.AnalyzeRun(run, options, errors));
-                        task.Increment(run.EventFiles.Sum(FileSize));
+                        results.Add(AnalyzeReplay.AnalyzeRun(run, byName, options, errors));
+                        task.Increment(run.SubRuns.Sum(s => byName[s.Run].EventFiles.Sum(FileSize)));
                     }
                 });
         }
         else
         {
-            foreach (var run in runs)
+            foreach (var run in trainingRuns)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                results.Add(AnalyzeReplay.AnalyzeRun(run, options, errors));
+                results.Add(AnalyzeReplay.AnalyzeRun(run, byName, options, errors));
             }
         }
 
@@ -145,6 +150,11 @@ internal static class AnalyzeCommand
 
         writer.WriteEndArray();
         writer.WriteString("hint", alert.Hint);
+        if (alert.SubRun is { } subRun)
+        {
+            writer.WriteString("sub_run", subRun);
+        }
+
         WriteNumberOrNull(writer, "wall_time", alert.WallTime);
         writer.WriteStartObject("evidence");
         foreach (var (name, value) in alert.Evidence)
