@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary>The service did not answer, or answered that it is not serving.</summary>
     public const int Unhealthy = 3;
+
+    /// <summary><c>analyze --fail-on</c>: alerts of that severity or worse were found (for CI).</summary>
+    public const int AlertsFound = 4;
 }

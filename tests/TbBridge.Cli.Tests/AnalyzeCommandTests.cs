@@ -63,6 +63,32 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
+    public async Task Analyze_Table_GivesEachAlertsHint()
+    {
+        var (_, output, _) = await RunAsync("analyze", Path.Combine(RepoPaths.PyTorchRuns, "nan-in-batch"));
+        Assert.Contains("Usual causes: learning rate too high, log/division/sqrt of zero", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("critical", "nan-in-batch", 4)]
+    [InlineData("warning", "nan-in-batch", 4)]
+    [InlineData("critical", "loss-spike-bad-batch", 0)]
+    [InlineData("warning", "loss-spike-bad-batch", 4)]
+    [InlineData("warning", "healthy-adam", 0)]
+    public async Task Analyze_FailOn_ExitsFourWhenAnAlertIsThatSevereOrWorse(string severity, string run, int expected)
+    {
+        var (exitCode, _, _) = await RunAsync("analyze", Path.Combine(RepoPaths.PyTorchRuns, run), "--fail-on", severity);
+        Assert.Equal(expected, exitCode);
+    }
+
+    [Fact]
+    public async Task Analyze_FailOnUnknownSeverity_ExitsTwo()
+    {
+        var (exitCode, _, _) = await RunAsync("analyze", Path.Combine(RepoPaths.PyTorchRuns, "healthy-adam"), "--fail-on", "info");
+        Assert.Equal(2, exitCode);
+    }
+
+    [Fact]
     public async Task Analyze_Config_MapsAnUnusualLossTagToItsRole()
     {
         using var temp = new TempFolder();
