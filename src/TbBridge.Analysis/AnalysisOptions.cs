@@ -85,6 +85,19 @@ public sealed record AnalysisOptions
     /// <summary>...for this many held-out points in a row, while the training loss does not get worse.</summary>
     public int OverfitConsecutive { get; init; } = 3;
 
+    /// <summary>
+    /// Overfitting, generalisation gap: when training and held-out accuracies are both logged, overfitting needs the
+    /// training accuracy this far above the held-out one (0..1): a held-out loss that creeps up while the held-out
+    /// accuracy keeps up with the training accuracy is not it.
+    /// </summary>
+    public double OverfitAccuracyGap { get; init; } = 0.1;
+
+    /// <summary>
+    /// Overfitting, mild form: with that gap, a held-out loss this fraction above its best point (and above its noise)
+    /// while the training loss is less than half of it.
+    /// </summary>
+    public double OverfitMildRise { get; init; } = 0.05;
+
     /// <summary>Exploding gradients: a gradient norm above this is never healthy.</summary>
     public double ExplodingGradNorm { get; init; } = 1e4;
 
@@ -146,6 +159,8 @@ public sealed record AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitRise);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitGivenBack);
         ArgumentOutOfRangeException.ThrowIfLessThan(OverfitConsecutive, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitAccuracyGap);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitMildRise);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ExplodingGradNorm);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ExplodingGrowthFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ExplodingRepeatedSpikes, 2);

@@ -169,6 +169,14 @@ public sealed partial class RunAnalyzer
             {
                 _context.ValLosses.Add(s);
             }
+            else if (c.Role == SignalRole.TrainAccuracy)
+            {
+                _context.TrainAccuracies.Add(s);
+            }
+            else if (c.Role == SignalRole.ValAccuracy)
+            {
+                _context.ValAccuracies.Add(s);
+            }
         }
 
         return s;

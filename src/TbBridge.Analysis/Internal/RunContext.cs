@@ -31,6 +31,10 @@ internal sealed partial class RunContext
 
     public List<ScalarSeries> ValLosses { get; } = [];
 
+    public List<ScalarSeries> TrainAccuracies { get; } = [];
+
+    public List<ScalarSeries> ValAccuracies { get; } = [];
+
     /// <summary>The last five gradient norms of each parameter tensor (from per-parameter norms or gradient histograms).</summary>
     public Dictionary<string, ParamNorm> ParamNorms { get; } = new(StringComparer.Ordinal);
 
@@ -125,6 +129,36 @@ internal sealed partial class RunContext
     {
         var s = ValLosses.Count > 0 ? ValLosses[0] : PrimaryLoss();
         return s is not null && s.StartLevel > 0 && s.BestLevel <= (1 - Options.LearnedFraction) * s.StartLevel;
+    }
+
+    /// <summary>
+    /// How much better the model does on training data than on held-out data now: the training accuracy (mean of its
+    /// last 32 points: one batch's accuracy is coarse) minus the held-out accuracy (mean of its last 3), on a 0..1
+    /// scale (percentages are divided by 100); null unless both are logged.
+    /// </summary>
+    public double? AccuracyGap()
+    {
+        if (Longest(TrainAccuracies) is not { } train || Longest(ValAccuracies) is not { } val)
+        {
+            return null;
+        }
+
+        static double Scaled(ScalarSeries s, int n) => s.RecentMean(n) / (s.Median > 1.5 ? 100 : 1);
+        return Scaled(train, 32) - Scaled(val, 3);
+    }
+
+    private static ScalarSeries? Longest(List<ScalarSeries> series)
+    {
+        ScalarSeries? best = null;
+        foreach (var s in series)
+        {
+            if (s.Count > 0 && (best is null || s.Count > best.Count))
+            {
+                best = s;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>False while the learning rate is still rising (warm-up) in the second half of the tag's span.</summary>

@@ -154,6 +154,19 @@ internal sealed class ScalarSeries
         return (RobustStats.MedianInPlace(span), max);
     }
 
+    /// <summary>Mean of the newest <paramref name="n"/> values (fewer while the tag is younger); NaN when empty.</summary>
+    public double RecentMean(int n)
+    {
+        var k = (int)Math.Min(Math.Min(Count, Capacity), n);
+        var sum = 0.0;
+        for (var i = 0; i < k; i++)
+        {
+            sum += _ring[(int)((Count - 1 - i) & Mask)];
+        }
+
+        return k == 0 ? double.NaN : sum / k;
+    }
+
     /// <summary>The value <paramref name="back"/> points before the newest (0 = newest).</summary>
     public double Recent(int back) => back < Count && back < Capacity ? _ring[(int)((Count - 1 - back) & Mask)] : double.NaN;
 
