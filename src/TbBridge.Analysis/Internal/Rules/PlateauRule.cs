@@ -12,6 +12,9 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
     /// <summary>The most a stalled loss's second half may be below its first half (log ratio, about 10%).</summary>
     private const double StallProgress = 0.1;
 
+    /// <summary>Points a sparse loss at chance level (ln k) needs for a plateau.</summary>
+    private const int ChanceMinPoints = 5;
+
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
     public override bool Watches(SignalRole role) => role is SignalRole.TrainLoss or SignalRole.ValLoss;
@@ -51,7 +54,10 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
             min = s.IsSparse ? Math.Max(5, min / 2) : Math.Max(10, min / 4);
         }
 
-        if (s.Count < min || !(s.Initial > 0) || !(s.Level > 0))
+        // A short epoch-level curve (Keras: one point per epoch, or per validation) is judged from 5 points when it sits
+        // at the loss of a uniform guess over k classes, ln k: the model outputs the same distribution whatever the input.
+        var chance = s.IsSparse && s.Count >= ChanceMinPoints && AtChanceLevel(s.Level) && AtChanceLevel(s.Initial);
+        if ((s.Count < min && !chance) || !(s.Initial > 0) || !(s.Level > 0))
         {
             return;
         }
@@ -76,6 +82,23 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
             // The main loss clears only once it has clearly learned, so a stall seen through noise is reported once.
             Context.Clear(AlertKind.Plateau, s.Tag);
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="loss"/> is the cross-entropy of a uniform guess over k = 2 to 1000 classes, ln k, within
+    /// 0.5% and within a tenth of the distance to the next ln k (so that the test stays narrow for large k).
+    /// </summary>
+    internal static bool AtChanceLevel(double loss)
+    {
+        if (!(loss >= Math.Log(2) * 0.99) || loss > Math.Log(1000) * 1.01)
+        {
+            return false;
+        }
+
+        var k = Math.Round(Math.Exp(loss));
+        var chance = Math.Log(k);
+        var tolerance = Math.Min(0.005 * chance, 0.1 * (Math.Log(k + 1) - chance));
+        return Math.Abs(loss - chance) <= tolerance;
     }
 
     /// <summary>
