@@ -102,12 +102,11 @@ public sealed partial class RunAnalyzer
         Touch(step, wallTime);
         if (!table.Histograms.TryGetValue(tag, out var entry))
         {
-            entry = (Classify(table, tag, SignalKind.Histogram), table.NameOf(tag));
+            entry = new HistogramTag(Classify(table, tag, SignalKind.Histogram), table.NameOf(tag));
             table.Histograms.Add(tag, entry);
         }
 
-        var c = entry.Signal;
-        tag = entry.Name;
+        (var c, tag) = entry.Next(step);
         if (c.Role == SignalRole.Unknown)
         {
             NoteUnknown(tag);

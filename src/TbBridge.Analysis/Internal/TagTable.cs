@@ -15,7 +15,7 @@ internal sealed class TagTable(string subRun, SubRunRole role)
 
     public Dictionary<string, SignalClassification> ScalarRoles { get; } = new(StringComparer.Ordinal);
 
-    public Dictionary<string, (SignalClassification Signal, string Name)> Histograms { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, HistogramTag> Histograms { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The name a tag of this sub-run goes by in series, alerts and messages.</summary>
     public string NameOf(string tag) => SubRun.Length == 0 ? tag : string.Concat(SubRun, "/", tag);
