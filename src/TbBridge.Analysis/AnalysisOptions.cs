@@ -46,6 +46,12 @@ public sealed record AnalysisOptions
     public double SpikeMinZ { get; init; } = 6;
 
     /// <summary>
+    /// Loss spike on a short curve (a sparse, epoch-level loss with 5 to <see cref="MinHistory"/> points, too few for a
+    /// spread): a point at least this many times the median of the points before it.
+    /// </summary>
+    public double ShortSpikeFactor { get; init; } = 10;
+
+    /// <summary>
     /// Exploding gradients: a gradient-norm point at least this many times its rolling median (and <see cref="SpikeMinZ"/>
     /// robust sigmas above it) is spike-grade; see <see cref="ExplodingRepeatedSpikes"/>.
     /// </summary>
@@ -148,6 +154,7 @@ public sealed record AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceAboveStart, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SpikeFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(GradSpikeFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ShortSpikeFactor, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(SpikeMinZ);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OscillationFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(OscillationMinExcursions, 2);

@@ -7,9 +7,12 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// </summary>
 internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.LossSpike, AlertSeverity.Warning, "a training loss, 20 points");
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.LossSpike, AlertSeverity.Warning, "a training loss, 20 points (5 of an epoch-level loss)");
 
     public static readonly RuleDescriptor RepeatedDescriptor = new(AlertKind.Oscillation, AlertSeverity.Warning, "a training loss, 3 spikes within 200 points");
+
+    /// <summary>Points a sparse (epoch-level) loss needs before the short-curve form judges it.</summary>
+    private const int ShortCurveMinPoints = 5;
 
     private readonly Dictionary<ScalarSeries, EventWindow> _spikes = [];
     private PendingSpike? _pending;
@@ -29,10 +32,13 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         var o = Options;
         var w = Window(s);
         var isSpike = false;
-        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.SpikeFactor * s.Median)
+        // A short curve (an epoch-level loss: 10 to 100 points a run) is judged from 5 points, on size alone: a point
+        // ShortSpikeFactor times the median of all before it; too few points for a spread to be significant against.
+        var shortCurve = s.Count >= ShortCurveMinPoints && s.Count < o.MinHistory && s.IsSparse;
+        if (s.Median > 0 && ((s.Count >= o.MinHistory && x >= o.SpikeFactor * s.Median) || (shortCurve && x >= o.ShortSpikeFactor * s.Median)))
         {
             var z = Math.Log(x / s.Median) / Math.Max(s.LogSigma, 0.01);
-            if (z >= o.SpikeMinZ)
+            if (z >= o.SpikeMinZ || shortCurve)
             {
                 // Held until a later step is seen: the learning rate of the same step may still arrive and show a warm
                 // restart or a step up, after which a jump of the loss is intended.
