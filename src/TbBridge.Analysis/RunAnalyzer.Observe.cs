@@ -158,7 +158,7 @@ public sealed partial class RunAnalyzer
         {
             var c = Classify(table, tag, SignalKind.Scalar);
             table.ScalarRoles.Add(tag, c);
-            s = new ScalarSeries(table.NameOf(tag), c);
+            s = new ScalarSeries(table.NameOf(tag), c) { RunningMean = tag.StartsWith("batch_", StringComparison.OrdinalIgnoreCase) };
             table.Series.Add(tag, s);
             if (c.Role == SignalRole.TrainLoss)
             {

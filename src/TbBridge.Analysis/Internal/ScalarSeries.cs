@@ -33,6 +33,12 @@ internal sealed class ScalarSeries
 
     public string Tag { get; }
 
+    /// <summary>
+    /// True for a running mean since the epoch began (Keras's <c>batch_*</c> tags): it restarts at every epoch, so its
+    /// first point of an epoch is one batch's value next to an average; single points are not judged against it.
+    /// </summary>
+    public bool RunningMean { get; init; }
+
     public SignalClassification Signal { get; }
 
     /// <summary>Finite points seen.</summary>

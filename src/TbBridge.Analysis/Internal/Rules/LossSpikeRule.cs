@@ -29,6 +29,11 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
 
     public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
     {
+        if (s.RunningMean)
+        {
+            return; // its epoch starts are single batches beside averages; the epoch-level loss carries the spikes
+        }
+
         var o = Options;
         var w = Window(s);
         var isSpike = false;
