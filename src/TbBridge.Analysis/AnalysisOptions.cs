@@ -114,7 +114,7 @@ public sealed record AnalysisOptions
     public int ExplodingRepeatedSpikes { get; init; } = 3;
 
     /// <summary>Vanishing gradients: smallest over largest per-parameter gradient norm below this.</summary>
-    public double VanishingRatio { get; init; } = 1e-5;
+    public double VanishingRatio { get; init; } = 1e-3;
 
     /// <summary>Vanishing gradients: a global gradient norm level below this.</summary>
     public double VanishingGradNorm { get; init; } = 1e-8;

@@ -75,7 +75,7 @@ internal sealed class ClassCollapseRule(RunContext context) : AnalysisRule(conte
         var scale = s.Median > 1.5 ? 100 : 1;
         var n = s.Count;
         // After a breakdown (argmax of NaN is class 0) it is debris, whichever step axis the accuracy is on.
-        if (n < FromStartPoints || 2 * values.Count > n || values.Sum() / scale > 1 + 1e-6 || Context.HasLearned() || !Context.LossStalled() || Context.BreakdownStep is not null)
+        if (n < FromStartPoints || 2 * values.Count > n || !(values.Min() > 0) || values.Sum() / scale > 1 + 1e-6 || Context.HasLearned() || !Context.LossStalled() || Context.BreakdownStep is not null)
         {
             return;
         }
