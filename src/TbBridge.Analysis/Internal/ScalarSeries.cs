@@ -135,6 +135,9 @@ internal sealed class ScalarSeries
     /// <summary>True when the last <see cref="Add"/> refreshed <see cref="Level"/>.</summary>
     public bool Refreshed { get; private set; }
 
+    /// <summary>True for a mean over an epoch, as its tag says (<c>epoch_loss</c>, <c>loss_epoch</c>), and not a running mean.</summary>
+    public bool IsEpochMean => !RunningMean && Tag.Contains("epoch", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>True for sparse tags: held-out metrics, per-epoch tags, or points at least 5 steps apart on average.</summary>
     public bool IsSparse =>
         Signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy
