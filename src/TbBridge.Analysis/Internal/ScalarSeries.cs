@@ -17,6 +17,7 @@ internal sealed class ScalarSeries
     private readonly double[] _levelScratch = new double[32];
     private readonly double[] _first = new double[7];
     private readonly int _firstCount;
+    private readonly bool _epochTag;
     private int _sinceRefresh;
     private double _logSigma = double.NaN;
     private bool _logSigmaStale;
@@ -27,7 +28,8 @@ internal sealed class ScalarSeries
         Signal = signal;
 
         // The starting level: median of the first 3 points of a sparse tag, of the first 7 of a per-step one (noisier).
-        _firstCount = signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy || tag.Contains("epoch", StringComparison.OrdinalIgnoreCase) ? 3 : 7;
+        _epochTag = tag.Contains("epoch", StringComparison.OrdinalIgnoreCase);
+        _firstCount = signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy || _epochTag ? 3 : 7;
         History = signal.Role is SignalRole.TrainLoss ? new LevelHistory() : null;
     }
 
@@ -136,12 +138,12 @@ internal sealed class ScalarSeries
     public bool Refreshed { get; private set; }
 
     /// <summary>True for a mean over an epoch, as its tag says (<c>epoch_loss</c>, <c>loss_epoch</c>), and not a running mean.</summary>
-    public bool IsEpochMean => !RunningMean && Tag.Contains("epoch", StringComparison.OrdinalIgnoreCase);
+    public bool IsEpochMean => !RunningMean && _epochTag;
 
     /// <summary>True for sparse tags: held-out metrics, per-epoch tags, or points at least 5 steps apart on average.</summary>
     public bool IsSparse =>
         Signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy
-        || Tag.Contains("epoch", StringComparison.OrdinalIgnoreCase)
+        || _epochTag
         || (Count > 1 && (LastStep - FirstStep) >= 5 * (Count - 1));
 
     /// <summary>Median of the ring without its newest <paramref name="skipNewest"/> values, and their maximum.</summary>
