@@ -28,7 +28,7 @@ public static class LabelledRuns
         }
     }
 
-    /// <summary>Per run: its labelled problems and every alert, kind@step (info alerts marked).</summary>
+    /// <summary>Per run: its labelled problems and every alert, kind@step and its sub-run if any (info alerts marked).</summary>
     public static string PerRunTable(List<(RunLabel Label, IReadOnlyList<Alert> Alerts)> rows)
     {
         var sb = new StringBuilder();
@@ -36,7 +36,7 @@ public static class LabelledRuns
         sb.AppendLine("| --- | --- | --- |");
         foreach (var (label, alerts) in rows)
         {
-            var reported = string.Join(", ", alerts.Select(a => $"{a.Kind}@{a.Step}{(a.Severity == AlertSeverity.Info ? " (info)" : string.Empty)}"));
+            var reported = string.Join(", ", alerts.Select(a => $"{a.Kind}@{a.Step}{(a.SubRun is { } sub ? " " + sub : string.Empty)}{(a.Severity == AlertSeverity.Info ? " (info)" : string.Empty)}"));
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {label.Run} | {(label.Problems.Length == 0 ? "healthy" : string.Join(", ", label.Problems))} | {(reported.Length == 0 ? "-" : reported)} |");
         }
 
