@@ -37,9 +37,6 @@ public sealed class TrainingRunRules
     /// <summary>The defaults described on the type.</summary>
     public static TrainingRunRules Default { get; } = new(true, DefaultTraining, DefaultHeldOut);
 
-    /// <summary>Every directory its own training run (no grouping).</summary>
-    public static TrainingRunRules None { get; } = new(false, DefaultTraining, DefaultHeldOut);
-
     /// <summary>False when every directory is analysed on its own.</summary>
     public bool Grouping { get; }
 

@@ -7,7 +7,7 @@ namespace TbBridge.Analysis.Internal;
 /// </summary>
 internal readonly record struct GradientSpread(ParamNorm? Lowest, double LowestNorm, ParamNorm? Highest, double HighestNorm, int Eligible, ParamNorm? FirstZero, int Zeros, bool AnyNonZero)
 {
-    public static GradientSpread Of(IEnumerable<ParamNorm> norms)
+    public static GradientSpread Of(Dictionary<string, ParamNorm>.ValueCollection norms)
     {
         ParamNorm? lo = null;
         ParamNorm? hi = null;

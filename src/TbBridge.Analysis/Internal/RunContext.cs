@@ -13,6 +13,7 @@ internal sealed partial class RunContext
     private readonly HashSet<(string Kind, string Subject)> _active = [];
     private readonly List<Alert> _alerts = [];
     private readonly Action<Alert> _raised;
+    private GradientSpread? _spread;
 
     public RunContext(string run, AnalysisOptions options, Action<Alert> raised)
     {
@@ -85,9 +86,21 @@ internal sealed partial class RunContext
         LastLr = value;
     }
 
+    /// <summary>The spread of the per-parameter gradient norms now (computed once per new norm, for every rule that asks).</summary>
+    public GradientSpread GradientSpread()
+    {
+        if (_spread is not { } spread)
+        {
+            _spread = spread = Internal.GradientSpread.Of(ParamNorms.Values);
+        }
+
+        return spread;
+    }
+
     /// <summary>Records one gradient norm of a parameter tensor; true when it is the first parameter's (a new round).</summary>
     public bool AddParamNorm(string subject, string tag, double norm)
     {
+        _spread = null;
         if (!ParamNorms.TryGetValue(subject, out var p))
         {
             p = new ParamNorm(subject, tag, !ExemptFromVanishing().IsMatch(subject));

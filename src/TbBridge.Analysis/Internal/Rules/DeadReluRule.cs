@@ -20,7 +20,7 @@ internal sealed class DeadReluRule(RunContext context) : AnalysisRule(context)
             return;
         }
 
-        var g = GradientSpread.Of(Context.ParamNorms.Values);
+        var g = Context.GradientSpread();
         if (g.FirstZero is { } zero && g.AnyNonZero && Context.LossStalled() && !Context.HasLearned())
         {
             Raise(Descriptor, "zero-gradients", step, wallTime, zero.Tag,

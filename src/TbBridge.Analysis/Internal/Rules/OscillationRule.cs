@@ -2,17 +2,13 @@ namespace TbBridge.Analysis.Internal.Rules;
 
 /// <summary>
 /// <c>oscillation</c> on a held-out loss: repeated excursions to several times its rolling median within a window of
-/// its points (the per-step training-loss form, repeated spikes, is <see cref="LossSpikeRule"/>'s); and on any sparse
+/// its points (the per-step training-loss form, repeated spikes, is <see cref="LossSpikeRule"/>'s); and on any
 /// epoch-mean loss (training or held-out), a window that spans an order of magnitude without a trend, with repeated jumps —
 /// a too-high learning rate that gradient clipping keeps from diverging.
 /// </summary>
 internal sealed class OscillationRule(RunContext context) : AnalysisRule(context)
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.Oscillation, AlertSeverity.Warning, "a held-out loss, 5 points");
-
-    private readonly Dictionary<ScalarSeries, EventWindow> _excursions = [];
-
-    public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.Oscillation, AlertSeverity.Warning, "a held-out loss, 5 points; or an epoch-mean loss, 10 points");
 
     /// <summary>Points of the without-a-trend window.</summary>
     private const int SwingWindow = 20;
@@ -23,7 +19,10 @@ internal sealed class OscillationRule(RunContext context) : AnalysisRule(context
     /// <summary>A jump: a point at least twice the one before it.</summary>
     private const double SwingJump = 2;
 
+    private readonly Dictionary<ScalarSeries, EventWindow> _excursions = [];
     private readonly double[] _window = new double[SwingWindow];
+
+    public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
     public override bool Watches(SignalRole role) => role is SignalRole.ValLoss or SignalRole.TrainLoss;
 
@@ -55,7 +54,6 @@ internal sealed class OscillationRule(RunContext context) : AnalysisRule(context
         {
             return;
         }
-
 
         // No trend: the halves' medians within 2x of each other (a falling curve spans decades too, in one direction).
         var first = RobustStats.MedianInPlace(_window.AsSpan(0, n / 2));

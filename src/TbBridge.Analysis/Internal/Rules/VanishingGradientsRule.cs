@@ -33,7 +33,7 @@ internal sealed class VanishingGradientsRule(RunContext context) : AnalysisRule(
             return;
         }
 
-        var g = GradientSpread.Of(Context.ParamNorms.Values);
+        var g = Context.GradientSpread();
         if (g.Eligible < 3 || g.Lowest is not { } lo || g.Highest is not { } hi || g.LowestNorm / g.HighestNorm >= Options.VanishingRatio || !Context.LossStalled())
         {
             return;
