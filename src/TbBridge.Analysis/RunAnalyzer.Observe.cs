@@ -78,14 +78,13 @@ public sealed partial class RunAnalyzer
             _context.OnLearningRate(step, value);
         }
 
-        var rules = _byRole[(int)c.Role];
-        foreach (var rule in rules)
+        foreach (var rule in _rules.Before[(int)c.Role])
         {
             rule.BeforeAdd(s, step, wallTime, value);
         }
 
         s.Add(step, wallTime, value);
-        foreach (var rule in rules)
+        foreach (var rule in _rules.After[(int)c.Role])
         {
             rule.AfterAdd(s, step, wallTime, value);
         }
@@ -131,7 +130,7 @@ public sealed partial class RunAnalyzer
                 OnParamGradNorm(c.Subject, tag, step, wallTime, histogram.L2Norm);
                 break;
             case SignalRole.WeightHistogram or SignalRole.ActivationHistogram or SignalRole.Predictions:
-                foreach (var rule in _rules)
+                foreach (var rule in _rules.Histograms)
                 {
                     rule.OnHistogram(c, tag, step, wallTime, histogram);
                 }
@@ -145,7 +144,7 @@ public sealed partial class RunAnalyzer
     private void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm)
     {
         var newRound = _context.AddParamNorm(subject, tag, norm);
-        foreach (var rule in _rules)
+        foreach (var rule in _rules.ParamGradNorms)
         {
             rule.OnParamGradNorm(subject, tag, step, wallTime, norm, newRound);
         }

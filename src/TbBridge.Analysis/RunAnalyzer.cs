@@ -19,9 +19,7 @@ public sealed partial class RunAnalyzer
     private readonly AnalysisOptions _options;
     private readonly RunContext _context;
     private readonly NanInfRule _nanInf;
-    private readonly AnalysisRule[] _rules;
-    private readonly AnalysisRule[][] _byRole;
-    private readonly AnalysisRule[] _everyPoint;
+    private readonly RuleDispatch _rules;
     private readonly TagTable _own;
     private readonly Dictionary<string, TagTable> _subRuns = new(StringComparer.Ordinal);
     private bool _completed;
@@ -38,14 +36,7 @@ public sealed partial class RunAnalyzer
         _context = new RunContext(run, _options, alert => AlertRaised?.Invoke(alert));
         _nanInf = new NanInfRule(_context);
         var disabled = _options.DisabledRules;
-        _rules = [.. RuleCatalog.Create(_context, _nanInf).Where(r => r == _nanInf || r.Descriptors.Any(d => !disabled.Contains(d.Kind)))];
-        _everyPoint = [.. _rules.Where(r => r.WatchesEveryPoint)];
-        var roles = Enum.GetValues<SignalRole>();
-        _byRole = new AnalysisRule[roles.Max(r => (int)r) + 1][];
-        foreach (var role in roles)
-        {
-            _byRole[(int)role] = [.. _rules.Where(r => r.Watches(role))];
-        }
+        _rules = new RuleDispatch([.. RuleCatalog.Create(_context, _nanInf).Where(r => r == _nanInf || r.Descriptors.Any(d => !disabled.Contains(d.Kind)))]);
     }
 
     /// <summary>Raised synchronously for each new alert, in order.</summary>
@@ -95,7 +86,7 @@ public sealed partial class RunAnalyzer
             return;
         }
 
-        foreach (var rule in _rules)
+        foreach (var rule in _rules.All)
         {
             rule.OnComplete();
         }
@@ -154,9 +145,12 @@ public sealed partial class RunAnalyzer
         }
 
         _context.PointsObserved++;
-        foreach (var rule in _everyPoint)
+        if (_context.PointHooksArmed)
         {
-            rule.OnPoint(step);
+            foreach (var rule in _rules.EveryPoint)
+            {
+                rule.OnPoint(step);
+            }
         }
 
         if (step >= _context.LastStep)

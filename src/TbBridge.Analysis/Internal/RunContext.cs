@@ -53,6 +53,9 @@ internal sealed partial class RunContext
 
     public long PointsObserved { get; set; }
 
+    /// <summary>True while some rule holds a finding until a later point (the facade calls the per-point hooks only then).</summary>
+    public bool PointHooksArmed { get; set; }
+
     public long LastStep { get; set; }
 
     public double LastWallTime { get; set; }

@@ -12,7 +12,20 @@ internal sealed class ScalarSeries
     public const int RefreshEvery = 8;
     private const int Mask = Capacity - 1;
 
+    /// <summary>The slot of the loss-spike rule's state.</summary>
+    public const int SpikeSlot = 0;
+
+    /// <summary>The slot of the exploding-gradients rule's spike-grade points.</summary>
+    public const int GradSpikeSlot = 3;
+
+    /// <summary>The slot of the held-out excursions of the oscillation rule.</summary>
+    public const int ExcursionSlot = 1;
+
+    /// <summary>The slot of the overfitting rule's state.</summary>
+    public const int OverfitSlot = 2;
+
     private readonly double[] _ring = new double[Capacity];
+    private readonly object?[] _slots = new object?[4];
     private readonly double[] _scratch = new double[Capacity];
     private readonly double[] _levelScratch = new double[32];
     private readonly double[] _first = new double[7];
@@ -164,6 +177,13 @@ internal sealed class ScalarSeries
 
         return (RobustStats.MedianInPlace(span), max);
     }
+
+    /// <summary>
+    /// A rule's own state for this series, created on first use: the rules keep it here, in a slot each, rather than in
+    /// a dictionary keyed by series (one lookup fewer on every point).
+    /// </summary>
+    public T State<T>(int slot)
+        where T : class, new() => (T)(_slots[slot] ??= new T());
 
     /// <summary>Mean of the newest <paramref name="n"/> values (fewer while the tag is younger); NaN when empty.</summary>
     public double RecentMean(int n)

@@ -14,13 +14,13 @@ internal abstract class AnalysisRule(RunContext context)
     /// <summary>The kinds this rule raises (most one; some detectors see two symptoms from one state).</summary>
     public abstract IReadOnlyList<RuleDescriptor> Descriptors { get; }
 
-    /// <summary>Whether <see cref="BeforeAdd"/> and <see cref="AfterAdd"/> are called for finite scalars of this role.</summary>
+    /// <summary>
+    /// Whether <see cref="BeforeAdd"/> and <see cref="AfterAdd"/> are called for finite scalars of this role. A hook a
+    /// rule does not override is never called (<see cref="RuleDispatch"/>).
+    /// </summary>
     public virtual bool Watches(SignalRole role) => false;
 
-    /// <summary>Whether <see cref="OnPoint"/> is called for every point of the run.</summary>
-    public virtual bool WatchesEveryPoint => false;
-
-    /// <summary>Before any point of the run is handled (the step of that point).</summary>
+    /// <summary>Before a point of the run is handled (the step of that point), while <see cref="RunContext.PointHooksArmed"/>.</summary>
     public virtual void OnPoint(long step)
     {
     }

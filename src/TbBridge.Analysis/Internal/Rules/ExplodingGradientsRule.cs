@@ -11,7 +11,6 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
 
     private const string Subject = "gradients";
 
-    private readonly Dictionary<ScalarSeries, EventWindow> _spikes = [];
     private (int Spikes, double Value, double Median)? _repeated;
 
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
@@ -28,12 +27,7 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
             Raise(Descriptor, Subject, step, wallTime, s.Tag, FastGrowth.Message(s, x, baseline, "gradients are exploding"), FastGrowth.Evidence(s, x, baseline));
         }
 
-        if (!_spikes.TryGetValue(s, out var w))
-        {
-            w = new EventWindow();
-            _spikes.Add(s, w);
-        }
-
+        var w = s.State<EventWindow>(ScalarSeries.GradSpikeSlot);
         if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.GradSpikeFactor * s.Median
             && Math.Log(x / s.Median) >= o.SpikeMinZ * Math.Max(s.LogSigma, 0.01))
         {

@@ -14,14 +14,11 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
     /// <summary>Points a sparse (epoch-level) loss needs before the short-curve form judges it.</summary>
     private const int ShortCurveMinPoints = 5;
 
-    private readonly Dictionary<ScalarSeries, EventWindow> _spikes = [];
     private PendingSpike? _pending;
 
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor, RepeatedDescriptor];
 
     public override bool Watches(SignalRole role) => role == SignalRole.TrainLoss;
-
-    public override bool WatchesEveryPoint => true;
 
     public override void OnPoint(long step) => Flush(step);
 
@@ -50,6 +47,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
                 isSpike = true;
                 Flush(long.MaxValue);
                 _pending = new PendingSpike(s, step, wallTime, x, s.Median, z, s.Count + 1);
+                Context.PointHooksArmed = true;
                 w.LastEvent = s.Count + 1;
             }
         }
@@ -69,6 +67,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         }
 
         _pending = null;
+        Context.PointHooksArmed = false;
         if (Context.LastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50)
         {
             return;
@@ -90,16 +89,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         }
     }
 
-    private EventWindow Window(ScalarSeries s)
-    {
-        if (!_spikes.TryGetValue(s, out var w))
-        {
-            w = new EventWindow();
-            _spikes.Add(s, w);
-        }
-
-        return w;
-    }
+    private static EventWindow Window(ScalarSeries s) => s.State<EventWindow>(ScalarSeries.SpikeSlot);
 
     private sealed record PendingSpike(ScalarSeries Series, long Step, double WallTime, double Value, double Median, double Z, long Index);
 }

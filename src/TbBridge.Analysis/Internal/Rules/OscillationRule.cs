@@ -19,7 +19,6 @@ internal sealed class OscillationRule(RunContext context) : AnalysisRule(context
     /// <summary>A jump: a point at least twice the one before it.</summary>
     private const double SwingJump = 2;
 
-    private readonly Dictionary<ScalarSeries, EventWindow> _excursions = [];
     private readonly double[] _window = new double[SwingWindow];
 
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
@@ -78,12 +77,7 @@ internal sealed class OscillationRule(RunContext context) : AnalysisRule(context
         }
 
         var o = Options;
-        if (!_excursions.TryGetValue(s, out var w))
-        {
-            w = new EventWindow();
-            _excursions.Add(s, w);
-        }
-
+        var w = s.State<EventWindow>(ScalarSeries.ExcursionSlot);
         // An excursion is at least OscillationFactor times the median; for a noisy held-out loss (evaluated on a small
         // batch) 2.5 robust sigmas above it, capped at 1.5x the factor (the excursions themselves widen the spread).
         if (s.Count >= 5 && s.Median > 0 && x >= o.OscillationFactor * s.Median

@@ -9,7 +9,6 @@ internal sealed class OverfittingRule(RunContext context) : AnalysisRule(context
 {
     public static readonly RuleDescriptor Descriptor = new(AlertKind.Overfitting, AlertSeverity.Warning, "a held-out loss and a training loss, 5 held-out points");
 
-    private readonly Dictionary<string, OverfitState> _states = new(StringComparer.Ordinal);
 
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
@@ -25,12 +24,7 @@ internal sealed class OverfittingRule(RunContext context) : AnalysisRule(context
     public override void AfterAdd(ScalarSeries val, long step, double wallTime, double x)
     {
         var o = Options;
-        if (!_states.TryGetValue(val.Tag, out var st))
-        {
-            st = new OverfitState();
-            _states.Add(val.Tag, st);
-        }
-
+        var st = val.State<OverfitState>(ScalarSeries.OverfitSlot);
         if (x < st.BestPoint)
         {
             st.BestPoint = x;
@@ -100,7 +94,7 @@ internal sealed class OverfittingRule(RunContext context) : AnalysisRule(context
         }
     }
 
-    private sealed class OverfitState
+    internal sealed class OverfitState
     {
         public double Best { get; set; } = double.NaN;
 
