@@ -10,6 +10,9 @@ internal sealed class EventWindow
     /// <summary>True while the points are above an excursion threshold (for rules that count excursions, not points).</summary>
     public bool InExcursion { get; set; }
 
+    /// <summary>True once an alert was raised from these events and not yet cleared (so clearing costs nothing otherwise).</summary>
+    public bool Reported { get; set; }
+
     /// <summary>The point index of the last event.</summary>
     public long LastEvent { get; set; } = long.MinValue / 2;
 

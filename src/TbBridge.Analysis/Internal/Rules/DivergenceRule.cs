@@ -48,12 +48,9 @@ internal sealed class DivergenceRule(RunContext context) : AnalysisRule(context)
 
     private void CheckFastGrowth(ScalarSeries s, long step, double wallTime, double x, int minHistory)
     {
-        if (Context.IsActive(AlertKind.Divergence, Subject))
-        {
-            return;
-        }
-
-        if (FastGrowth.Check(s, x, Options.DivergenceFactor, minHistory, Options.DivergenceRisingPoints) is { } baseline)
+        // The growth test first: it fails on almost every point at the cost of a few comparisons, the set lookup does not.
+        if (FastGrowth.Check(s, x, Options.DivergenceFactor, minHistory, Options.DivergenceRisingPoints) is { } baseline
+            && !Context.IsActive(AlertKind.Divergence, Subject))
         {
             Raise(Descriptor, Subject, step, wallTime, s.Tag, FastGrowth.Message(s, x, baseline, "training is diverging"), FastGrowth.Evidence(s, x, baseline));
         }

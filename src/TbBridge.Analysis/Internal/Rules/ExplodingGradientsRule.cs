@@ -21,8 +21,8 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
     {
         var o = Options;
         CheckAbsolute(s.Tag, step, wallTime, x);
-        if (!Context.IsActive(AlertKind.ExplodingGradients, Subject)
-            && FastGrowth.Check(s, x, o.ExplodingGrowthFactor, 1, o.DivergenceRisingPoints) is { } baseline)
+        if (FastGrowth.Check(s, x, o.ExplodingGrowthFactor, 1, o.DivergenceRisingPoints) is { } baseline
+            && !Context.IsActive(AlertKind.ExplodingGradients, Subject))
         {
             Raise(Descriptor, Subject, step, wallTime, s.Tag, FastGrowth.Message(s, x, baseline, "gradients are exploding"), FastGrowth.Evidence(s, x, baseline));
         }

@@ -52,8 +52,9 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             }
         }
 
-        if (!isSpike && s.Count + 1 - w.LastEvent >= 50)
+        if (!isSpike && w.Reported && s.Count + 1 - w.LastEvent >= 50)
         {
+            w.Reported = false;
             Context.Clear(AlertKind.LossSpike, s.Tag);
         }
     }
@@ -78,6 +79,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         var w = Window(s);
         w.Add(p.Index);
         w.Trim(p.Index, 10 * o.OscillationWindow);
+        w.Reported = true;
         Raise(Descriptor, s.Tag, p.Step, p.WallTime, s.Tag,
             $"{s.Tag} spiked to {Fmt(p.Value)} at step {p.Step}, {Fmt(p.Value / p.Median)}x its recent median of {Fmt(p.Median)}",
             Evidence(("value", p.Value), ("median", p.Median), ("ratio", p.Value / p.Median), ("robust_z", p.Z)));
