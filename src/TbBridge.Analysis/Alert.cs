@@ -23,4 +23,11 @@ public sealed record Alert(
     string Message,
     string Hint,
     IReadOnlyDictionary<string, double> Evidence,
-    double WallTime);
+    double WallTime)
+{
+    /// <summary>
+    /// The sub-run of the primary tag's evidence when the run is made of sub-runs (<c>validation</c> of a Keras fit;
+    /// its tags then read <c>validation/epoch_loss</c>), else null.
+    /// </summary>
+    public string? SubRun { get; init; }
+}

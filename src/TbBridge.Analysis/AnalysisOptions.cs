@@ -12,6 +12,12 @@ public sealed record AnalysisOptions
     /// <summary>How tags map to roles.</summary>
     public SignalRules SignalRules { get; init; } = SignalRules.Default;
 
+    /// <summary>
+    /// Rules switched off, by the kind they raise (<see cref="AlertKind"/> constants): alerts of these kinds are never
+    /// raised, and a rule whose every kind is listed does not run. Empty by default.
+    /// </summary>
+    public IReadOnlySet<string> DisabledRules { get; init; } = System.Collections.Frozen.FrozenSet<string>.Empty;
+
     /// <summary>Points a tag needs before spike, oscillation and divergence baselines count (warm-up).</summary>
     public int MinHistory { get; init; } = 20;
 
@@ -38,6 +44,12 @@ public sealed record AnalysisOptions
 
     /// <summary>...and at least this many robust standard deviations (MAD of log values) above it.</summary>
     public double SpikeMinZ { get; init; } = 6;
+
+    /// <summary>
+    /// Loss spike on a short curve (a sparse, epoch-level loss with 5 to <see cref="MinHistory"/> points, too few for a
+    /// spread): a point at least this many times the median of the points before it.
+    /// </summary>
+    public double ShortSpikeFactor { get; init; } = 10;
 
     /// <summary>
     /// Exploding gradients: a gradient-norm point at least this many times its rolling median (and <see cref="SpikeMinZ"/>
@@ -79,6 +91,19 @@ public sealed record AnalysisOptions
     /// <summary>...for this many held-out points in a row, while the training loss does not get worse.</summary>
     public int OverfitConsecutive { get; init; } = 3;
 
+    /// <summary>
+    /// Overfitting, generalisation gap: when training and held-out accuracies are both logged, overfitting needs the
+    /// training accuracy this far above the held-out one (0..1): a held-out loss that creeps up while the held-out
+    /// accuracy keeps up with the training accuracy is not it.
+    /// </summary>
+    public double OverfitAccuracyGap { get; init; } = 0.1;
+
+    /// <summary>
+    /// Overfitting, mild form: with that gap, a held-out loss this fraction above its best point (and above its noise)
+    /// while the training loss is less than half of it.
+    /// </summary>
+    public double OverfitMildRise { get; init; } = 0.05;
+
     /// <summary>Exploding gradients: a gradient norm above this is never healthy.</summary>
     public double ExplodingGradNorm { get; init; } = 1e4;
 
@@ -89,7 +114,7 @@ public sealed record AnalysisOptions
     public int ExplodingRepeatedSpikes { get; init; } = 3;
 
     /// <summary>Vanishing gradients: smallest over largest per-parameter gradient norm below this.</summary>
-    public double VanishingRatio { get; init; } = 1e-5;
+    public double VanishingRatio { get; init; } = 1e-3;
 
     /// <summary>Vanishing gradients: a global gradient norm level below this.</summary>
     public double VanishingGradNorm { get; init; } = 1e-8;
@@ -113,6 +138,15 @@ public sealed record AnalysisOptions
     public AnalysisOptions Validate()
     {
         ArgumentNullException.ThrowIfNull(SignalRules);
+        ArgumentNullException.ThrowIfNull(DisabledRules);
+        foreach (var kind in DisabledRules)
+        {
+            if (!AlertKind.All.Contains(kind, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"DisabledRules: '{kind}' is not an alert kind ({string.Join(", ", AlertKind.All)})", nameof(DisabledRules));
+            }
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MinHistory, 3);
         ArgumentOutOfRangeException.ThrowIfLessThan(DivergenceRisingPoints, 2);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceFactor, 1);
@@ -120,6 +154,7 @@ public sealed record AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(DivergenceAboveStart, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SpikeFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(GradSpikeFactor, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ShortSpikeFactor, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(SpikeMinZ);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OscillationFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(OscillationMinExcursions, 2);
@@ -131,6 +166,8 @@ public sealed record AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitRise);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitGivenBack);
         ArgumentOutOfRangeException.ThrowIfLessThan(OverfitConsecutive, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitAccuracyGap);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OverfitMildRise);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ExplodingGradNorm);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ExplodingGrowthFactor, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ExplodingRepeatedSpikes, 2);

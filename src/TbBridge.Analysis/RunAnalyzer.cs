@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using TbBridge.Analysis.Internal;
+using TbBridge.Analysis.Internal.Rules;
 
 namespace TbBridge.Analysis;
 
@@ -8,17 +9,19 @@ namespace TbBridge.Analysis;
 /// deterministic (the same points in the same order give the same alerts); memory is bounded per tag.
 /// Alerts are deduplicated: one per (kind, subject) until the condition clears.
 /// </summary>
+/// <remarks>
+/// The facade classifies each tag once, keeps its series, gates everything on a breakdown (after the training signals
+/// went non-finite the other rules stop), and dispatches each point to the rules that watch its role
+/// (<c>Internal/Rules</c>, one class per rule). The rules share one <c>RunContext</c>.
+/// </remarks>
 public sealed partial class RunAnalyzer
 {
     private readonly AnalysisOptions _options;
-    private readonly Dictionary<string, SignalClassification> _scalarRoles = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SignalClassification> _histogramRoles = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ScalarSeries> _series = new(StringComparer.Ordinal);
-    private readonly HashSet<(string Kind, string Subject)> _active = [];
-    private readonly List<Alert> _alerts = [];
-    private long _lastStep;
-    private double _lastWallTime;
-    private readonly bool _heldOutRun;
+    private readonly RunContext _context;
+    private readonly NanInfRule _nanInf;
+    private readonly RuleDispatch _rules;
+    private readonly TagTable _own;
+    private readonly Dictionary<string, TagTable> _subRuns = new(StringComparer.Ordinal);
     private bool _completed;
 
     /// <summary>Creates the analyser of the run named <paramref name="run"/>.</summary>
@@ -29,7 +32,11 @@ public sealed partial class RunAnalyzer
         _options = (options ?? AnalysisOptions.Default).Validate();
         var last = run.TrimEnd('/', '\\');
         last = last[(last.LastIndexOfAny(['/', '\\']) + 1)..];
-        _heldOutRun = HeldOutRunName().IsMatch(last);
+        _own = new TagTable(string.Empty, HeldOutRunName().IsMatch(last) ? SubRunRole.HeldOut : SubRunRole.Other);
+        _context = new RunContext(run, _options, alert => AlertRaised?.Invoke(alert));
+        _nanInf = new NanInfRule(_context);
+        var disabled = _options.DisabledRules;
+        _rules = new RuleDispatch([.. RuleCatalog.Create(_context, _nanInf).Where(r => r == _nanInf || r.Descriptors.Any(d => !disabled.Contains(d.Kind)))]);
     }
 
     /// <summary>Raised synchronously for each new alert, in order.</summary>
@@ -39,36 +46,95 @@ public sealed partial class RunAnalyzer
     public string Run { get; }
 
     /// <summary>Every alert raised so far, in order.</summary>
-    public IReadOnlyList<Alert> Alerts => _alerts;
+    public IReadOnlyList<Alert> Alerts => _context.Alerts;
 
     /// <summary>Points observed so far (scalars and histograms).</summary>
-    public long PointsObserved { get; private set; }
+    public long PointsObserved => _context.PointsObserved;
 
-    /// <summary>The role given to a tag seen so far, or <see cref="SignalRole.Unknown"/>.</summary>
-    public SignalRole RoleOf(string tag) =>
-        _scalarRoles.TryGetValue(tag, out var s) ? s.Role : _histogramRoles.TryGetValue(tag, out var h) ? h.Role : SignalRole.Unknown;
-
-    private SignalClassification Classify(string tag, SignalKind kind)
+    /// <summary>
+    /// The role given to a tag seen so far, or <see cref="SignalRole.Unknown"/>; a sub-run's tags by their full name
+    /// (<c>validation/epoch_loss</c>).
+    /// </summary>
+    public SignalRole RoleOf(string tag)
     {
-        var map = kind == SignalKind.Scalar ? _scalarRoles : _histogramRoles;
-        if (!map.TryGetValue(tag, out var c))
+        ArgumentNullException.ThrowIfNull(tag);
+        if (RoleIn(_own, tag) is { } own)
         {
-            c = _options.SignalRules.Classify(tag, kind);
-            if (_heldOutRun)
-            {
-                // Keras writes train/ and validation/ as separate runs with the same tags (epoch_loss, epoch_accuracy).
-                c = c.Role switch
-                {
-                    SignalRole.TrainLoss => c with { Role = SignalRole.ValLoss },
-                    SignalRole.TrainAccuracy => c with { Role = SignalRole.ValAccuracy },
-                    _ => c,
-                };
-            }
+            return own;
+        }
 
-            map.Add(tag, c);
+        foreach (var table in _subRuns.Values)
+        {
+            if (tag.Length > table.SubRun.Length + 1 && tag.StartsWith(table.SubRun, StringComparison.Ordinal) && tag[table.SubRun.Length] == '/'
+                && RoleIn(table, tag[(table.SubRun.Length + 1)..]) is { } role)
+            {
+                return role;
+            }
+        }
+
+        return SignalRole.Unknown;
+    }
+
+    /// <summary>
+    /// Ends the stream: runs the end-of-run checks (plateau over the whole run, weights unchanged, unrecognised signals,
+    /// a held-out NaN still waiting for confirmation). Idempotent; no point may be observed afterwards.
+    /// </summary>
+    public void Complete()
+    {
+        if (_completed)
+        {
+            return;
+        }
+
+        foreach (var rule in _rules.All)
+        {
+            rule.OnComplete();
+        }
+
+        _completed = true;
+    }
+
+    private static SignalRole? RoleIn(TagTable table, string tag) =>
+        table.ScalarRoles.TryGetValue(tag, out var s) ? s.Role : table.Histograms.TryGetValue(tag, out var h) ? h.Signal.Role : null;
+
+    private SignalClassification Classify(TagTable table, string tag, SignalKind kind)
+    {
+        var c = _options.SignalRules.Classify(tag, kind);
+        if (table.Role == SubRunRole.HeldOut)
+        {
+            // Keras writes train/ and validation/ as sibling runs with the same tags (epoch_loss, epoch_accuracy).
+            c = c.Role switch
+            {
+                SignalRole.TrainLoss => c with { Role = SignalRole.ValLoss },
+                SignalRole.TrainAccuracy => c with { Role = SignalRole.ValAccuracy },
+                _ => c,
+            };
+        }
+
+        _context.ClassifiedTags++;
+        if (table.SubRun.Length > 0)
+        {
+            _context.SubRunOfTag[table.NameOf(tag)] = table.SubRun;
         }
 
         return c;
+    }
+
+    private TagTable TableOf(SubRun subRun)
+    {
+        ArgumentNullException.ThrowIfNull(subRun);
+        if (subRun.Name.Length == 0)
+        {
+            return _own;
+        }
+
+        if (!_subRuns.TryGetValue(subRun.Name, out var table))
+        {
+            table = new TagTable(subRun.Name, subRun.Role);
+            _subRuns.Add(subRun.Name, table);
+        }
+
+        return table;
     }
 
     private void Touch(long step, double wallTime)
@@ -78,39 +144,28 @@ public sealed partial class RunAnalyzer
             throw new InvalidOperationException("The run was completed: create a new RunAnalyzer for new points.");
         }
 
-        PointsObserved++;
-        FlushPendingSpike(step);
-        if (step >= _lastStep)
+        _context.PointsObserved++;
+        if (_context.PointHooksArmed)
         {
-            _lastStep = step;
-            _lastWallTime = wallTime;
+            foreach (var rule in _rules.EveryPoint)
+            {
+                rule.OnPoint(step);
+            }
+        }
+
+        if (step >= _context.LastStep)
+        {
+            _context.LastStep = step;
+            _context.LastWallTime = wallTime;
         }
     }
 
-    private bool IsActive(string kind, string subject) => _active.Contains((kind, subject));
-
-    private void Clear(string kind, string subject) => _active.Remove((kind, subject));
-
-    private bool Raise(
-        string kind,
-        AlertSeverity severity,
-        string subject,
-        long step,
-        double wallTime,
-        string tag,
-        string message,
-        IReadOnlyDictionary<string, double> evidence,
-        IReadOnlyList<string>? tags = null)
+    private void NoteUnknown(string tag)
     {
-        if (!_active.Add((kind, subject)))
+        if (_context.UnknownTags.Count < 10_000)
         {
-            return false;
+            _context.UnknownTags.Add(tag);
         }
-
-        var alert = new Alert(Run, kind, severity, step, tag, tags ?? [tag], subject, message, AlertTexts.Hint(kind), evidence, wallTime);
-        _alerts.Add(alert);
-        AlertRaised?.Invoke(alert);
-        return true;
     }
 
     [GeneratedRegex(@"^(?:val|valid|validation|eval|evaluation|test|dev|holdout)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -16,4 +16,7 @@ internal static class ExitCodes
 
     /// <summary>The service answered no: a missing or unknown API key, a project the key may not write, a refused name.</summary>
     public const int Refused = 4;
+
+    /// <summary><c>analyze --fail-on</c>: alerts of that severity or worse were found (for CI).</summary>
+    public const int AlertsFound = 5;
 }

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using TbBridge.Analysis.Tests.Support;
-using TbBridge.Cli.Commands;
 using TbBridge.Events;
 using Xunit.Abstractions;
 
@@ -13,8 +9,6 @@ namespace TbBridge.Analysis.Tests;
 /// </summary>
 public sealed class DatasetEvaluationTests(ITestOutputHelper output)
 {
-    private sealed record Label(string Run, bool Healthy, string[] Problems, string[] AlsoAcceptable, long? FirstNonfiniteLossStep);
-
     [Fact]
     public void PyTorchRuns_EveryRun_MatchesItsLabel() => Evaluate(Variant.Original);
 
@@ -49,25 +43,25 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
         }
 
         var failures = new List<string>();
-        var rows = new List<(Label Label, IReadOnlyList<Alert> Alerts)>();
+        var rows = new List<(RunLabel Label, IReadOnlyList<Alert> Alerts)>();
         foreach (var run in LogDirectory.DiscoverRuns(root).OrderBy(r => r.Name, StringComparer.Ordinal))
         {
-            var label = ReadLabel(Path.Combine(run.Directory, "label.json"));
+            var label = RunLabel.Read(Path.Combine(run.Directory, "label.json"));
             var analyzer = new RunAnalyzer(run.Name);
             var errors = new List<EventReadError>();
             foreach (var evt in RunReader.ReadRun(run, errors))
             {
-                AnalyzeReplay.Feed(analyzer, Transform(evt, variant));
+                EventReplay.Feed(analyzer, Transform(evt, variant));
             }
 
             analyzer.Complete();
             Assert.Empty(errors);
             rows.Add((label, analyzer.Alerts));
-            failures.AddRange(Check(Expected(label, variant), analyzer.Alerts));
+            failures.AddRange(LabelledRuns.Check(Expected(label, variant), analyzer.Alerts));
         }
 
-        output.WriteLine(PerRunTable(rows));
-        output.WriteLine(PerKindTable(rows));
+        output.WriteLine(LabelledRuns.PerRunTable(rows));
+        output.WriteLine(LabelledRuns.PerKindTable(rows));
         Assert.Equal(17, rows.Count);
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
     }
@@ -76,7 +70,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
     /// Thinned to every 5th step, a run that breaks down within 5 steps keeps no finite point between its start and
     /// its NaN: only nan_inf (at the first kept step) can still be asked of it; the rest becomes acceptable.
     /// </summary>
-    private static Label Expected(Label label, Variant variant)
+    private static RunLabel Expected(RunLabel label, Variant variant)
     {
         if (variant != Variant.EveryFifthStep || label.FirstNonfiniteLossStep is not { } f)
         {
@@ -138,85 +132,4 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
         "val/accuracy" => "val_acc",
         _ => tag.Replace('/', '_'),
     };
-
-    private static IEnumerable<string> Check(Label label, IReadOnlyList<Alert> alerts)
-    {
-        var raised = alerts.Where(a => a.Severity >= AlertSeverity.Warning).Select(a => a.Kind).ToHashSet(StringComparer.Ordinal);
-        foreach (var p in label.Problems.Where(p => !raised.Contains(p)))
-        {
-            yield return $"{label.Run}: labelled problem '{p}' not reported";
-        }
-
-        var allowed = label.Problems.Concat(label.AlsoAcceptable).ToHashSet(StringComparer.Ordinal);
-        foreach (var a in alerts.Where(a => a.Severity >= AlertSeverity.Warning && !allowed.Contains(a.Kind)))
-        {
-            yield return $"{label.Run}: false alarm {a.Kind} ({a.Severity}) at step {a.Step} on {a.Tag}: {a.Message}";
-        }
-
-        foreach (var a in alerts.Where(a => a.Kind == AlertKind.NanInf && a.Step != label.FirstNonfiniteLossStep))
-        {
-            yield return $"{label.Run}: nan_inf at step {a.Step}, labelled first non-finite loss step {label.FirstNonfiniteLossStep}";
-        }
-    }
-
-    private static string PerRunTable(List<(Label Label, IReadOnlyList<Alert> Alerts)> rows)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine("| run | labelled problems | reported (kind@step) |");
-        sb.AppendLine("| --- | --- | --- |");
-        foreach (var (label, alerts) in rows)
-        {
-            var reported = string.Join(", ", alerts.Select(a => $"{a.Kind}@{a.Step}{(a.Severity == AlertSeverity.Info ? " (info)" : string.Empty)}"));
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {label.Run} | {(label.Problems.Length == 0 ? "healthy" : string.Join(", ", label.Problems))} | {(reported.Length == 0 ? "-" : reported)} |");
-        }
-
-        return sb.ToString();
-    }
-
-    /// <summary>Per kind: runs labelled with it and found, missed, and runs where it was raised as warning/critical without label or acceptance.</summary>
-    private static string PerKindTable(List<(Label Label, IReadOnlyList<Alert> Alerts)> rows)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine("| kind | labelled | found | missed | acceptable extra | false alarms | healthy-run alarms |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var kind in AlertKind.All.Where(k => k != AlertKind.UnrecognizedSignals))
-        {
-            int labelled = 0, found = 0, acceptable = 0, falseAlarms = 0, healthy = 0;
-            foreach (var (label, alerts) in rows)
-            {
-                var raised = alerts.Any(a => a.Kind == kind && a.Severity >= AlertSeverity.Warning);
-                if (label.Problems.Contains(kind))
-                {
-                    labelled++;
-                    found += raised ? 1 : 0;
-                }
-                else if (raised && label.AlsoAcceptable.Contains(kind))
-                {
-                    acceptable++;
-                }
-                else if (raised)
-                {
-                    falseAlarms++;
-                    healthy += label.Healthy ? 1 : 0;
-                }
-            }
-
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {kind} | {labelled} | {found} | {labelled - found} | {acceptable} | {falseAlarms} | {healthy} |");
-        }
-
-        return sb.ToString();
-    }
-
-    private static Label ReadLabel(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var r = doc.RootElement;
-        static string[] Strings(JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetString()!)];
-        return new Label(
-            r.GetProperty("run").GetString()!,
-            r.GetProperty("healthy").GetBoolean(),
-            Strings(r.GetProperty("problems")),
-            Strings(r.GetProperty("also_acceptable")),
-            r.GetProperty("first_nonfinite_loss_step").ValueKind == JsonValueKind.Number ? r.GetProperty("first_nonfinite_loss_step").GetInt64() : null);
-    }
 }

@@ -63,6 +63,32 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
+    public async Task Analyze_Table_GivesEachAlertsHint()
+    {
+        var (_, output, _) = await RunAsync("analyze", Path.Combine(RepoPaths.PyTorchRuns, "nan-in-batch"));
+        Assert.Contains("Usual causes: learning rate too high, log/division/sqrt of zero", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("critical", "nan-in-batch", 5)]
+    [InlineData("warning", "nan-in-batch", 5)]
+    [InlineData("critical", "loss-spike-bad-batch", 0)]
+    [InlineData("warning", "loss-spike-bad-batch", 5)]
+    [InlineData("warning", "healthy-adam", 0)]
+    public async Task Analyze_FailOn_ExitsFiveWhenAnAlertIsThatSevereOrWorse(string severity, string run, int expected)
+    {
+        var (exitCode, _, _) = await RunAsync("analyze", Path.Combine(RepoPaths.PyTorchRuns, run), "--fail-on", severity);
+        Assert.Equal(expected, exitCode);
+    }
+
+    [Fact]
+    public async Task Analyze_FailOnUnknownSeverity_ExitsTwo()
+    {
+        var (exitCode, _, _) = await RunAsync("analyze", Path.Combine(RepoPaths.PyTorchRuns, "healthy-adam"), "--fail-on", "info");
+        Assert.Equal(2, exitCode);
+    }
+
+    [Fact]
     public async Task Analyze_Config_MapsAnUnusualLossTagToItsRole()
     {
         using var temp = new TempFolder();
@@ -88,6 +114,40 @@ public class AnalyzeCommandTests
         using var docWith = JsonDocument.Parse(with);
         var nan = Assert.Single(RunsByName(docWith)["custom"].GetProperty("alerts").EnumerateArray());
         Assert.Equal(("nan_inf", 7), (nan.GetProperty("kind").GetString(), nan.GetProperty("step").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Analyze_KerasTrainAndValidationFolders_OneTrainingRunWhoseAlertsNameTheSubRun()
+    {
+        using var temp = new TempFolder();
+        foreach (var sub in new[] { "train", "validation" })
+        {
+            using var writer = EventFileWriter.Create(Path.Combine(temp.Path, "fit", sub));
+            for (long epoch = 0; epoch < 10; epoch++)
+            {
+                writer.WriteEvent(ScalarEvent("epoch_loss", epoch, epoch < 6 ? 1.0 / (epoch + 1) : double.NaN));
+            }
+        }
+
+        var (exitCode, output, _) = await RunAsync("analyze", temp.Path, "--json");
+        var (_, apart, _) = await RunAsync("analyze", temp.Path, "--json", "--config", WriteConfig(temp, """{"trainingRuns": {"group": false}}"""));
+
+        Assert.Equal(0, exitCode);
+        using var doc = JsonDocument.Parse(output);
+        var run = Assert.Single(RunsByName(doc));
+        Assert.Equal("fit", run.Key);
+        var nan = Assert.Single(run.Value.GetProperty("alerts").EnumerateArray());
+        Assert.Equal(("nan_inf", 6, "train/epoch_loss", "train"),
+            (nan.GetProperty("kind").GetString(), nan.GetProperty("step").GetInt32(), nan.GetProperty("tag").GetString(), nan.GetProperty("sub_run").GetString()));
+        using var docApart = JsonDocument.Parse(apart);
+        Assert.Equal(["fit/train", "fit/validation"], RunsByName(docApart).Keys.Order(StringComparer.Ordinal));
+    }
+
+    private static string WriteConfig(TempFolder temp, string json)
+    {
+        string path = Path.Combine(temp.Path, "config.json");
+        File.WriteAllText(path, json);
+        return path;
     }
 
     [Fact]

@@ -60,6 +60,9 @@ internal static class DefaultSignalRules
         new(@"^(?<subject>.+?)[/_.\-](?:activations?|acts?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new($@"^(?<subject>(?:.*{B})?relu\d*(?:{E}.*)?)$", SignalRole.ActivationHistogram, SignalKind.Histogram),
         new(@"^(?:[^/]+/)*?(?:weights?|params?|parameters?)[/_\-](?<subject>.+)$", SignalRole.WeightHistogram, SignalKind.Histogram),
+        // Keras's TensorBoard callback: tf.keras "dense/kernel_0/histogram", Keras 3 "kernel/histogram" (one tag for
+        // every layer's kernel: several histograms per tag and step, numbered by the analyser).
+        new(@"^(?<subject>(?:.+/)?(?:kernel|bias|gamma|beta|embeddings|recurrent_kernel|depthwise_kernel|pointwise_kernel|moving_mean|moving_variance)(?:_\d+)?)/histogram$", SignalRole.WeightHistogram, SignalKind.Histogram),
         new(@"^(?<subject>.+?[/_.](?:weight|weights|bias|kernel|w|b|gamma|beta|embedding|embeddings|weight_ih_l\d+|weight_hh_l\d+|bias_ih_l\d+|bias_hh_l\d+|recurrent_kernel)(?:_\d+)?(?::\d+)?)$", SignalRole.WeightHistogram, SignalKind.Histogram),
     ];
 }

@@ -12,11 +12,25 @@ internal sealed class ScalarSeries
     public const int RefreshEvery = 8;
     private const int Mask = Capacity - 1;
 
+    /// <summary>The slot of the loss-spike rule's state.</summary>
+    public const int SpikeSlot = 0;
+
+    /// <summary>The slot of the exploding-gradients rule's spike-grade points.</summary>
+    public const int GradSpikeSlot = 3;
+
+    /// <summary>The slot of the held-out excursions of the oscillation rule.</summary>
+    public const int ExcursionSlot = 1;
+
+    /// <summary>The slot of the overfitting rule's state.</summary>
+    public const int OverfitSlot = 2;
+
     private readonly double[] _ring = new double[Capacity];
+    private readonly object?[] _slots = new object?[4];
     private readonly double[] _scratch = new double[Capacity];
     private readonly double[] _levelScratch = new double[32];
     private readonly double[] _first = new double[7];
     private readonly int _firstCount;
+    private readonly bool _epochTag;
     private int _sinceRefresh;
     private double _logSigma = double.NaN;
     private bool _logSigmaStale;
@@ -27,11 +41,18 @@ internal sealed class ScalarSeries
         Signal = signal;
 
         // The starting level: median of the first 3 points of a sparse tag, of the first 7 of a per-step one (noisier).
-        _firstCount = signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy || tag.Contains("epoch", StringComparison.OrdinalIgnoreCase) ? 3 : 7;
+        _epochTag = tag.Contains("epoch", StringComparison.OrdinalIgnoreCase);
+        _firstCount = signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy || _epochTag ? 3 : 7;
         History = signal.Role is SignalRole.TrainLoss ? new LevelHistory() : null;
     }
 
     public string Tag { get; }
+
+    /// <summary>
+    /// True for a running mean since the epoch began (Keras's <c>batch_*</c> tags): it restarts at every epoch, so its
+    /// first point of an epoch is one batch's value next to an average; single points are not judged against it.
+    /// </summary>
+    public bool RunningMean { get; init; }
 
     public SignalClassification Signal { get; }
 
@@ -129,19 +150,13 @@ internal sealed class ScalarSeries
     /// <summary>True when the last <see cref="Add"/> refreshed <see cref="Level"/>.</summary>
     public bool Refreshed { get; private set; }
 
-    /// <summary>Point indices (1-based counts) of recent spikes or excursions, oldest first; bounded by the caller.</summary>
-    public Queue<long> Events { get; } = new();
-
-    /// <summary>True while the points are above the excursion threshold.</summary>
-    public bool InExcursion { get; set; }
-
-    /// <summary>Count at the last spike.</summary>
-    public long LastEventCount { get; set; } = long.MinValue / 2;
+    /// <summary>True for a mean over an epoch, as its tag says (<c>epoch_loss</c>, <c>loss_epoch</c>), and not a running mean.</summary>
+    public bool IsEpochMean => !RunningMean && _epochTag;
 
     /// <summary>True for sparse tags: held-out metrics, per-epoch tags, or points at least 5 steps apart on average.</summary>
     public bool IsSparse =>
         Signal.Role is SignalRole.ValLoss or SignalRole.ValAccuracy
-        || Tag.Contains("epoch", StringComparison.OrdinalIgnoreCase)
+        || _epochTag
         || (Count > 1 && (LastStep - FirstStep) >= 5 * (Count - 1));
 
     /// <summary>Median of the ring without its newest <paramref name="skipNewest"/> values, and their maximum.</summary>
@@ -161,6 +176,26 @@ internal sealed class ScalarSeries
         }
 
         return (RobustStats.MedianInPlace(span), max);
+    }
+
+    /// <summary>
+    /// A rule's own state for this series, created on first use: the rules keep it here, in a slot each, rather than in
+    /// a dictionary keyed by series (one lookup fewer on every point).
+    /// </summary>
+    public T State<T>(int slot)
+        where T : class, new() => (T)(_slots[slot] ??= new T());
+
+    /// <summary>Mean of the newest <paramref name="n"/> values (fewer while the tag is younger); NaN when empty.</summary>
+    public double RecentMean(int n)
+    {
+        var k = (int)Math.Min(Math.Min(Count, Capacity), n);
+        var sum = 0.0;
+        for (var i = 0; i < k; i++)
+        {
+            sum += _ring[(int)((Count - 1 - i) & Mask)];
+        }
+
+        return k == 0 ? double.NaN : sum / k;
     }
 
     /// <summary>The value <paramref name="back"/> points before the newest (0 = newest).</summary>

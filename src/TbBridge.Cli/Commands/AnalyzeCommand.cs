@@ -9,8 +9,8 @@ using TbBridge.Events;
 namespace TbBridge.Cli.Commands;
 
 /// <summary>
-/// <c>tbbridge analyze &lt;logdir&gt; [--json] [--config signals.json]</c>: replays every run through the analysis engine
-/// and prints each run's alerts.
+/// <c>tbbridge analyze &lt;logdir&gt; [--json] [--config signals.json] [--fail-on warning|critical]</c>: replays every
+/// training run through the analysis engine and prints each run's alerts.
 /// </summary>
 internal static class AnalyzeCommand
 {
@@ -22,15 +22,28 @@ internal static class AnalyzeCommand
         var logDir = new Argument<DirectoryInfo>("logdir") { Description = "A TensorBoard log directory (any writer's files)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON document instead of tables." };
         var config = new Option<FileInfo?>("--config") { Description = "A signal rules file (JSON) mapping your tag names to roles; see docs/detection.md." };
-        var command = new Command("analyze", "Detect training problems (NaN, divergence, exploding/vanishing gradients, plateaus, overfitting...) in every run of a log directory.")
+        var failOn = new Option<string?>("--fail-on")
         {
-            logDir, json, config,
+            Description = $"Exit with code {ExitCodes.AlertsFound} when any alert of this severity or worse is found (for CI).",
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetRequiredValue(logDir), parse.GetValue(json), parse.GetValue(config), cancellationToken));
+        failOn.AcceptOnlyFromAmong("warning", "critical");
+        var command = new Command("analyze", $"Detect training problems (NaN, divergence, exploding/vanishing gradients, plateaus, overfitting...) in every run of a log directory. Exit codes: {ExitCodes.Ok} ok, {ExitCodes.ReadErrors} damaged records, {ExitCodes.Usage} bad usage, {ExitCodes.AlertsFound} alerts at the --fail-on severity or worse.")
+        {
+            logDir, json, config, failOn,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            context, parse.GetRequiredValue(logDir), parse.GetValue(json), parse.GetValue(config), Threshold(parse.GetValue(failOn)), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, bool json, FileInfo? config, CancellationToken cancellationToken)
+    private static AlertSeverity? Threshold(string? failOn) => failOn switch
+    {
+        "warning" => AlertSeverity.Warning,
+        "critical" => AlertSeverity.Critical,
+        _ => null,
+    };
+
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, bool json, FileInfo? config, AlertSeverity? failOn, CancellationToken cancellationToken)
     {
         if (!logDir.Exists)
         {
@@ -39,11 +52,14 @@ internal static class AnalyzeCommand
         }
 
         var options = AnalysisOptions.Default;
+        var grouping = TrainingRunRules.Default;
         if (config is not null)
         {
             try
             {
-                options = options with { SignalRules = SignalRules.FromFile(config.FullName) };
+                var text = await File.ReadAllTextAsync(config.FullName, cancellationToken).ConfigureAwait(false);
+                options = options with { SignalRules = SignalRules.LoadJson(text) };
+                grouping = TrainingRunRules.LoadJson(text);
             }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
@@ -53,8 +69,10 @@ internal static class AnalyzeCommand
         }
 
         var runs = LogDirectory.DiscoverRuns(logDir.FullName);
+        var byName = runs.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var trainingRuns = grouping.Group(runs.Select(r => r.Name));
         var errors = new List<EventReadError>();
-        var results = new List<RunAnalyzer>(runs.Count);
+        var results = new List<RunAnalyzer>(trainingRuns.Count);
         var totalBytes = runs.Sum(r => r.EventFiles.Sum(FileSize));
         if (!json && context.Console.Profile.Capabilities.Interactive && totalBytes > ProgressThresholdBytes)
         {
@@ -62,21 +80,21 @@ internal static class AnalyzeCommand
                 .Start(progress =>
                 {
                     var task = progress.AddTask("analysing", maxValue: totalBytes);
-                    foreach (var run in runs)
+                    foreach (var run in trainingRuns)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         task.Description = Markup.Escape(run.Name);
-                        results.Add(AnalyzeReplay.AnalyzeRun(run, options, errors));
-                        task.Increment(run.EventFiles.Sum(FileSize));
+                        results.Add(AnalyzeReplay.AnalyzeRun(run, byName, options, errors));
+                        task.Increment(run.SubRuns.Sum(s => byName[s.Run].EventFiles.Sum(FileSize)));
                     }
                 });
         }
         else
         {
-            foreach (var run in runs)
+            foreach (var run in trainingRuns)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                results.Add(AnalyzeReplay.AnalyzeRun(run, options, errors));
+                results.Add(AnalyzeReplay.AnalyzeRun(run, byName, options, errors));
             }
         }
 
@@ -87,6 +105,11 @@ internal static class AnalyzeCommand
         else
         {
             WriteTables(context.Console, logDir.FullName, results, errors);
+        }
+
+        if (failOn is { } threshold && results.Any(r => r.Alerts.Any(a => a.Severity >= threshold)))
+        {
+            return ExitCodes.AlertsFound;
         }
 
         return errors.Count == 0 ? ExitCodes.Ok : ExitCodes.ReadErrors;
@@ -145,6 +168,11 @@ internal static class AnalyzeCommand
 
         writer.WriteEndArray();
         writer.WriteString("hint", alert.Hint);
+        if (alert.SubRun is { } subRun)
+        {
+            writer.WriteString("sub_run", subRun);
+        }
+
         WriteNumberOrNull(writer, "wall_time", alert.WallTime);
         writer.WriteStartObject("evidence");
         foreach (var (name, value) in alert.Evidence)
@@ -182,12 +210,12 @@ internal static class AnalyzeCommand
 
             var table = new Table().Border(TableBorder.Simple).Title($"run [bold]{Markup.Escape(run.Run)}[/]")
                 .AddColumn(new TableColumn("severity").NoWrap()).AddColumn(new TableColumn("kind").NoWrap())
-                .AddColumn(new TableColumn("step").RightAligned()).AddColumn(new TableColumn("tag").NoWrap()).AddColumn("message");
+                .AddColumn(new TableColumn("step").RightAligned()).AddColumn(new TableColumn("tag").NoWrap()).AddColumn("message and hint");
             foreach (var alert in run.Alerts)
             {
                 table.AddRow(
                     Severity(alert.Severity), Markup.Escape(alert.Kind), alert.Step.ToString(CultureInfo.InvariantCulture),
-                    Markup.Escape(alert.Tag), Markup.Escape(alert.Message));
+                    Markup.Escape(alert.Tag), Markup.Escape(alert.Message) + (alert.Hint.Length == 0 ? string.Empty : "\n[grey]" + Markup.Escape(alert.Hint) + "[/]"));
             }
 
             console.Write(table);

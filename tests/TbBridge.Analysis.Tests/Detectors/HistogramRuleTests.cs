@@ -70,9 +70,17 @@ public sealed class HistogramRuleTests
     }
 
     [Fact]
-    public void ObserveHistogram_OneClassFromTheStartAndNoLearning_NotClassCollapse()
+    public void ObserveHistogram_OneClassFromTheStartAndNoLearning_ClassCollapseFromTheStart()
     {
         var a = new HealthyRun { Seed = 23, Tau = 1e12, Predictions = _ => Synthetic.Predictions(0, 0, 1024, 0) }.Feed(new RunAnalyzer("r"));
+        Assert.Contains(a.Alerts, x => x.Kind == AlertKind.ClassCollapse && x.Tag == "val/predictions" && x.Message.Contains("from the start", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ObserveHistogram_ImbalancedDataPredictedSensibly_NotClassCollapse()
+    {
+        // 93% of the data is class 2 and the model predicts it for 93-95% of the inputs from the start, while it learns.
+        var a = new HealthyRun { Seed = 23, Predictions = s => Synthetic.Predictions(20, 20 - (s % 7), 960 + (s % 7), 24) }.Feed(new RunAnalyzer("r"));
         Assert.DoesNotContain(a.Alerts, x => x.Kind == AlertKind.ClassCollapse);
     }
 

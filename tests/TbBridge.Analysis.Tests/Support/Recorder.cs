@@ -17,6 +17,14 @@ public static class Recorder
         return a;
     }
 
+    /// <summary>Asserts that every warning or critical alert is of one of <paramref name="kinds"/>.</summary>
+    public static RunAnalyzer AssertOnly(this RunAnalyzer a, params string[] kinds)
+    {
+        var others = a.Serious().Where(x => !kinds.Contains(x.Kind)).ToList();
+        Assert.True(others.Count == 0, $"expected only {string.Join(", ", kinds)}, also got: " + others.Describe());
+        return a;
+    }
+
     public static Alert AssertSingle(this RunAnalyzer a, string kind)
     {
         var matches = a.Alerts.Where(x => x.Kind == kind).ToList();

@@ -24,9 +24,7 @@ internal sealed class RunAnalysis : IStreamAnalysis
 
         foreach (var point in batch.Histograms)
         {
-            var h = point.Histogram;
-            var snapshot = new HistogramSnapshot(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, h.BucketLimits, h.BucketCounts);
-            _analyzer.ObserveHistogram(tags[point.TagIndex], point.Step, point.WallTime, snapshot);
+            _analyzer.ObserveHistogram(tags[point.TagIndex], point.Step, point.WallTime, EventReplay.ToSnapshot(point.Histogram));
         }
     }
 }

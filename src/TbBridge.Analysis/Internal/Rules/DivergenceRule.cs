@@ -1,0 +1,83 @@
+namespace TbBridge.Analysis.Internal.Rules;
+
+/// <summary>
+/// <c>divergence</c>, three ways: fast (the loss, or a global gradient norm the loss confirms, rose several points in a
+/// row to many times its median), far above its start (the main loss's smoothed level is many times the untrained
+/// model's, significantly), and slow (the smoothed level climbed well above its best and its start).
+/// </summary>
+internal sealed class DivergenceRule(RunContext context) : AnalysisRule(context)
+{
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.Divergence, AlertSeverity.Critical, "a training loss (or a global gradient norm), 3 points");
+
+    private const string Subject = "training";
+
+    public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
+
+    public override bool Watches(SignalRole role) => role is SignalRole.TrainLoss or SignalRole.GradNorm;
+
+    public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
+    {
+        if (s.Signal.Role == SignalRole.TrainLoss)
+        {
+            CheckFastGrowth(s, step, wallTime, x, minHistory: 1);
+        }
+        else if (Context.LossConfirmsGrowth())
+        {
+            CheckFastGrowth(s, step, wallTime, x, Options.MinHistory);
+        }
+    }
+
+    public override void AfterAdd(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = Options;
+        if (s.Signal.Role != SignalRole.TrainLoss || !s.Refreshed)
+        {
+            return;
+        }
+
+        if (s.Count >= 2 * ScalarSeries.Capacity && s.BestSmoothLevel > 0
+            && s.Level >= o.SlowDivergenceFactor * s.BestSmoothLevel && s.Level >= 1.5 * s.Initial)
+        {
+            Raise(Descriptor, Subject, step, wallTime, s.Tag,
+                $"{s.Tag} climbed to {Fmt(s.Level)}, {Fmt(s.Level / s.BestSmoothLevel)}x its best level and above where it started ({Fmt(s.Initial)}): training is diverging",
+                Evidence(("level", s.Level), ("best_level", s.BestSmoothLevel), ("initial_level", s.Initial)));
+        }
+
+        CheckFarAboveStart(s, step, wallTime);
+    }
+
+    private void CheckFastGrowth(ScalarSeries s, long step, double wallTime, double x, int minHistory)
+    {
+        // The growth test first: it fails on almost every point at the cost of a few comparisons, the set lookup does not.
+        if (FastGrowth.Check(s, x, Options.DivergenceFactor, minHistory, Options.DivergenceRisingPoints) is { } baseline
+            && !Context.IsActive(AlertKind.Divergence, Subject))
+        {
+            Raise(Descriptor, Subject, step, wallTime, s.Tag, FastGrowth.Message(s, x, baseline, "training is diverging"), FastGrowth.Evidence(s, x, baseline));
+        }
+    }
+
+    /// <summary>
+    /// Divergence at any speed: the smoothed level (median of at least 8 points) is <see cref="AnalysisOptions.DivergenceAboveStart"/>
+    /// times the level of the untrained model, and that is 4 standard errors beyond the noise of both medians — so a loss
+    /// that rose while the learning rate warmed up, zig-zagging too much for the fast rule, is still caught. Only the
+    /// main training loss: auxiliary terms (a KL term under annealing, a GAN's generator loss) may rise by design.
+    /// </summary>
+    private void CheckFarAboveStart(ScalarSeries s, long step, double wallTime)
+    {
+        var o = Options;
+        if (s.LevelPoints < 8 || !(s.Initial > 0) || !(s.Level >= o.DivergenceAboveStart * s.Initial)
+            || Context.IsActive(AlertKind.Divergence, Subject) || !ReferenceEquals(s, Context.PrimaryLoss()))
+        {
+            return;
+        }
+
+        var standardError = s.LogNoise * RobustStats.MedianEfficiency * Math.Sqrt((1.0 / s.InitialPoints) + (1.0 / s.LevelPoints));
+        var z = Math.Log(s.Level / s.Initial) / Math.Max(standardError, 0.01);
+        if (z >= 4)
+        {
+            Raise(Descriptor, Subject, step, wallTime, s.Tag,
+                $"{s.Tag} is at {Fmt(s.Level)}, {Fmt(s.Level / s.Initial)}x where it started ({Fmt(s.Initial)}): training is diverging",
+                Evidence(("level", s.Level), ("initial_level", s.Initial), ("ratio", s.Level / s.Initial), ("z", z)));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace TbBridge.Analysis.Internal.Rules;
+
+/// <summary>
+/// <c>exploding_gradients</c>: a gradient norm (global, per parameter, or a gradient histogram's L2 norm) above an
+/// absolute ceiling; the global norm growing by orders of magnitude over a few rising points; or repeated spike-grade
+/// points of the global norm within 100 points.
+/// </summary>
+internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(context)
+{
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.ExplodingGradients, AlertSeverity.Warning, "a global or per-parameter gradient norm, or gradient histograms, 1 point");
+
+    private const string Subject = "gradients";
+
+    private (int Spikes, double Value, double Median)? _repeated;
+
+    public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
+
+    public override bool Watches(SignalRole role) => role == SignalRole.GradNorm;
+
+    public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
+    {
+        var o = Options;
+        CheckAbsolute(s.Tag, step, wallTime, x);
+        if (FastGrowth.Check(s, x, o.ExplodingGrowthFactor, 1, o.DivergenceRisingPoints) is { } baseline
+            && !Context.IsActive(AlertKind.ExplodingGradients, Subject))
+        {
+            Raise(Descriptor, Subject, step, wallTime, s.Tag, FastGrowth.Message(s, x, baseline, "gradients are exploding"), FastGrowth.Evidence(s, x, baseline));
+        }
+
+        var w = s.State<EventWindow>(ScalarSeries.GradSpikeSlot);
+        if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.GradSpikeFactor * s.Median
+            && Math.Log(x / s.Median) >= o.SpikeMinZ * Math.Max(s.LogSigma, 0.01))
+        {
+            w.Add(s.Count + 1);
+        }
+
+        w.Trim(s.Count + 1, 100);
+        _repeated = w.Count >= o.ExplodingRepeatedSpikes ? (w.Count, x, s.Median) : null;
+    }
+
+    public override void AfterAdd(ScalarSeries s, long step, double wallTime, double x)
+    {
+        if (_repeated is { } r)
+        {
+            _repeated = null;
+            Raise(Descriptor, Subject, step, wallTime, s.Tag,
+                $"{s.Tag} spiked to {Options.GradSpikeFactor}x its median or more {r.Spikes} times within 100 points (now {Fmt(r.Value)}, median {Fmt(r.Median)}): gradients are exploding",
+                Evidence(("spikes", r.Spikes), ("grad_norm", r.Value), ("median", r.Median)));
+        }
+    }
+
+    public override void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm, bool newRound) =>
+        CheckAbsolute(tag, step, wallTime, norm);
+
+    private void CheckAbsolute(string tag, long step, double wallTime, double norm)
+    {
+        if (norm >= Options.ExplodingGradNorm)
+        {
+            Raise(Descriptor, Subject, step, wallTime, tag,
+                $"{tag} is {Fmt(norm)} at step {step}, above {Fmt(Options.ExplodingGradNorm)}: gradients are exploding",
+                Evidence(("grad_norm", norm), ("threshold", Options.ExplodingGradNorm)));
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace TbBridge.Analysis.Internal;
+
+/// <summary>
+/// What the rules of one run share: the options, the loss series, the questions every rule asks of them (which loss is
+/// the main one, has it learned, has it stalled, is the learning rate still warming up or did it just jump), the
+/// per-parameter gradient norms, whether training broke down, and the one place alerts are raised and deduplicated.
+/// </summary>
+internal sealed partial class RunContext
+{
+    private readonly HashSet<(string Kind, string Subject)> _active = [];
+    private readonly List<Alert> _alerts = [];
+    private readonly Action<Alert> _raised;
+    private GradientSpread? _spread;
+
+    public RunContext(string run, AnalysisOptions options, Action<Alert> raised)
+    {
+        Run = run;
+        Options = options;
+        _raised = raised;
+    }
+
+    public string Run { get; }
+
+    public AnalysisOptions Options { get; }
+
+    public IReadOnlyList<Alert> Alerts => _alerts;
+
+    public List<ScalarSeries> TrainLosses { get; } = [];
+
+    public List<ScalarSeries> ValLosses { get; } = [];
+
+    public List<ScalarSeries> TrainAccuracies { get; } = [];
+
+    public List<ScalarSeries> ValAccuracies { get; } = [];
+
+    /// <summary>The last five gradient norms of each parameter tensor (from per-parameter norms or gradient histograms).</summary>
+    public Dictionary<string, ParamNorm> ParamNorms { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first parameter seen: the ratio rules are judged once per round of norms, on its points.</summary>
+    public string? FirstParamSubject { get; private set; }
+
+    /// <summary>Tags no rule maps to a role (bounded).</summary>
+    public HashSet<string> UnknownTags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The sub-run of each tag that came from one (by the name the rules know it by).</summary>
+    public Dictionary<string, string> SubRunOfTag { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tags classified so far, scalars and histograms.</summary>
+    public int ClassifiedTags { get; set; }
+
+    public long PointsObserved { get; set; }
+
+    /// <summary>True while some rule holds a finding until a later point (the facade calls the per-point hooks only then).</summary>
+    public bool PointHooksArmed { get; set; }
+
+    public long LastStep { get; set; }
+
+    public double LastWallTime { get; set; }
+
+    /// <summary>The step at which the training signals went non-finite, if they did.</summary>
+    public long? BreakdownStep { get; set; }
+
+    /// <summary>The last step at which the learning rate went up (warm-up).</summary>
+    public long? LastLrIncreaseStep { get; private set; }
+
+    /// <summary>The last step at which the learning rate jumped up 1.5x or more (a warm restart, a step up).</summary>
+    public long? LastLrJumpStep { get; private set; }
+
+    private double LastLr { get; set; } = double.NaN;
+
+    /// <summary>After the training signals went non-finite, other rules stop: what follows is debris of the breakdown.</summary>
+    public bool AfterBreakdown(long step) => BreakdownStep is { } b && step > b;
+
+    public void OnLearningRate(long step, double value)
+    {
+        if (value > LastLr * 1.000001)
+        {
+            LastLrIncreaseStep = step;
+        }
+
+        if (value >= 1.5 * LastLr && LastLr > 0)
+        {
+            LastLrJumpStep = step; // a warm restart or a step up: the loss may jump on purpose
+        }
+
+        LastLr = value;
+    }
+
+    /// <summary>The spread of the per-parameter gradient norms now (computed once per new norm, for every rule that asks).</summary>
+    public GradientSpread GradientSpread()
+    {
+        if (_spread is not { } spread)
+        {
+            _spread = spread = Internal.GradientSpread.Of(ParamNorms.Values);
+        }
+
+        return spread;
+    }
+
+    /// <summary>Records one gradient norm of a parameter tensor; true when it is the first parameter's (a new round).</summary>
+    public bool AddParamNorm(string subject, string tag, double norm)
+    {
+        _spread = null;
+        if (!ParamNorms.TryGetValue(subject, out var p))
+        {
+            p = new ParamNorm(subject, tag, !ExemptFromVanishing().IsMatch(subject));
+            ParamNorms.Add(subject, p);
+            FirstParamSubject ??= subject;
+        }
+
+        p.Add(norm);
+        return subject == FirstParamSubject;
+    }
+
+    /// <summary>The training loss with the most points, or null when there is none.</summary>
+    public ScalarSeries? PrimaryLoss()
+    {
+        ScalarSeries? best = null;
+        foreach (var s in TrainLosses)
+        {
+            if (best is null || s.Count > best.Count)
+            {
+                best = s;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// True when the primary loss had time to improve (100 per-step or 10 sparse points) and its level is still above
+    /// (1 - <see cref="AnalysisOptions.LearnedFraction"/>) of its start; also true when no loss is logged at all (the gradients are then the only evidence).
+    /// </summary>
+    public bool LossStalled()
+    {
+        var s = PrimaryLoss() ?? (ValLosses.Count > 0 ? ValLosses[0] : null);
+        return s is null || (s.Count >= (s.IsSparse ? 10 : 100) && !(s.Initial > 0 && s.Level <= (1 - Options.LearnedFraction) * s.Initial));
+    }
+
+    /// <summary>The held-out loss (else the training loss) fell at least <see cref="AnalysisOptions.LearnedFraction"/> below its start at some point.</summary>
+    public bool HasLearned()
+    {
+        var s = ValLosses.Count > 0 ? ValLosses[0] : PrimaryLoss();
+        return s is not null && s.StartLevel > 0 && s.BestLevel <= (1 - Options.LearnedFraction) * s.StartLevel;
+    }
+
+    /// <summary>
+    /// How much better the model does on training data than on held-out data now: the training accuracy (mean of its
+    /// last 32 points: one batch's accuracy is coarse) minus the held-out accuracy (mean of its last 3), on a 0..1
+    /// scale (percentages are divided by 100); null unless both are logged.
+    /// </summary>
+    public double? AccuracyGap()
+    {
+        if (Longest(TrainAccuracies) is not { } train || Longest(ValAccuracies) is not { } val)
+        {
+            return null;
+        }
+
+        static double Scaled(ScalarSeries s, int n) => s.RecentMean(n) / (s.Median > 1.5 ? 100 : 1);
+        return Scaled(train, 32) - Scaled(val, 3);
+    }
+
+    private static ScalarSeries? Longest(List<ScalarSeries> series)
+    {
+        ScalarSeries? best = null;
+        foreach (var s in series)
+        {
+            if (s.Count > 0 && (best is null || s.Count > best.Count))
+            {
+                best = s;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>False while the learning rate is still rising (warm-up) in the second half of the tag's span.</summary>
+    public bool LearningRateSettled(ScalarSeries s) =>
+        LastLrIncreaseStep is not { } up || up <= s.FirstStep + ((s.LastStep - s.FirstStep) / 2);
+
+    /// <summary>A gradient norm that runs away is divergence only if the loss moves up with it (or no loss is logged).</summary>
+    public bool LossConfirmsGrowth()
+    {
+        var loss = PrimaryLoss();
+        return loss is null || (loss.Median > 0 && loss.Last >= 2 * loss.Median);
+    }
+
+    public bool IsActive(string kind, string subject) => _active.Contains((kind, subject));
+
+    public void Clear(string kind, string subject) => _active.Remove((kind, subject));
+
+    /// <summary>Raises an alert unless one of the same kind and subject is active, or the kind is switched off.</summary>
+    public bool Raise(
+        string kind,
+        AlertSeverity severity,
+        string subject,
+        long step,
+        double wallTime,
+        string tag,
+        string message,
+        IReadOnlyDictionary<string, double> evidence,
+        IReadOnlyList<string>? tags = null)
+    {
+        if (Options.DisabledRules.Contains(kind) || !_active.Add((kind, subject)))
+        {
+            return false;
+        }
+
+        var alert = new Alert(Run, kind, severity, step, tag, tags ?? [tag], subject, message, AlertTexts.Hint(kind), evidence, wallTime)
+        {
+            SubRun = SubRunOfTag.GetValueOrDefault(tag),
+        };
+        _alerts.Add(alert);
+        _raised(alert);
+        return true;
+    }
+
+    public static string Fmt(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+
+    public static Dictionary<string, double> Evidence(params (string Name, double Value)[] items)
+    {
+        var d = new Dictionary<string, double>(items.Length, StringComparer.Ordinal);
+        foreach (var (name, value) in items)
+        {
+            d[name] = value;
+        }
+
+        return d;
+    }
+
+    [GeneratedRegex(@"(?:^|[/_.\-])(?:bias|b|beta|gamma|bn\d*|norm|layernorm|ln\d*|batchnorm|running_\w+)(?:$|[/_.\-])|bias$|norm\d*(?:$|[/_.\-])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ExemptFromVanishing();
+}
