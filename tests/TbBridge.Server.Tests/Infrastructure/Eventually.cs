@@ -15,4 +15,14 @@ internal static class Eventually
             await Task.Delay(50);
         }
     }
+
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 90)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(50);
+        }
+    }
 }
