@@ -22,6 +22,7 @@ internal static class TbBridgeCli
             HealthCommand.Create(context),
             UploadCommand.Create(context),
             AlertsCommand.Create(context),
+            RunsCommand.Create(context),
         };
 
         var parse = root.Parse(args);

@@ -150,6 +150,48 @@ public sealed class LivenessEndToEndTests : IAsyncLifetime
         Assert.Equal(RunState.Idle, (await RunAsync("done")).State);
     }
 
+    [Fact]
+    public async Task RunsCommand_RunsInEachState_TableAndJsonShowStateAgeAndAlerts()
+    {
+        var died = await IngestStream.OpenAsync(_server.Channel, "cli", "died", "rank0", "c-died");
+        await SendAsync(died, TimeSpan.Zero);
+        await died.DisposeAsync();
+        await Eventually.HoldsAsync(async () => (await RunAsync("died", "cli")).State == RunState.Disconnected, "the service saw the call break");
+        await using var hung = await IngestStream.OpenAsync(_server.Channel, "cli", "hung", "rank0", "c-hung");
+        await SendAsync(hung, TimeSpan.FromSeconds(1));
+        await SendAsync(hung, TimeSpan.FromSeconds(1));
+        await SendAsync(hung, TimeSpan.FromMinutes(3)); // hung: stalled after 2 min; died: disconnected after 1 min
+        await using var live = await IngestStream.OpenAsync(_server.Channel, "cli", "live", "rank0", "c-live");
+        await SendAsync(live, TimeSpan.FromSeconds(42));
+        await using (var done = await IngestStream.OpenAsync(_server.Channel, "cli", "done", "rank0", "c-done"))
+        {
+            await SendAsync(done, TimeSpan.Zero);
+            await done.CompleteAsync();
+        }
+
+        var json = await CliProcess.RunAsync("runs", "--server", _server.Address, "--project", "cli", "--json");
+        Assert.True(json.ExitCode == 0, json.Output + json.Error);
+        using var document = System.Text.Json.JsonDocument.Parse(json.Output);
+        var runs = document.RootElement.GetProperty("runs").EnumerateArray().ToDictionary(r => r.GetProperty("run").GetString()!);
+        Assert.Equal(["died", "done", "hung", "live"], runs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("disconnected", runs["died"].GetProperty("state").GetString());
+        Assert.Equal(1, runs["died"].GetProperty("alerts").GetProperty("critical").GetInt64());
+        Assert.Equal("stalled", runs["hung"].GetProperty("state").GetString());
+        Assert.Equal(1, runs["hung"].GetProperty("alerts").GetProperty("warning").GetInt64());
+        Assert.Equal(180 + 42, runs["hung"].GetProperty("last_point_age_seconds").GetDouble());
+        Assert.Equal("live", runs["live"].GetProperty("state").GetString());
+        Assert.Equal(42, runs["live"].GetProperty("last_point_age_seconds").GetDouble());
+        Assert.Equal("finished", runs["done"].GetProperty("state").GetString());
+        Assert.Equal(0, runs["done"].GetProperty("alert_count").GetInt64());
+
+        var table = await CliProcess.RunAsync("runs", "--server", _server.Address, "--project", "cli");
+        Assert.True(table.ExitCode == 0, table.Output + table.Error);
+        var lines = table.Output.TrimEnd().Split('\n');
+        Assert.Matches(@"^PROJECT\s+RUN\s+STATE\s+WORKERS\s+LAST STEP\s+LAST POINT\s+CRITICAL\s+WARNING\s+INFO$", lines[0]);
+        Assert.Matches(@"^cli\s+hung\s+stalled\s+1\s+30\s+3m ago\s+0\s+1\s+0$", lines.Single(l => l.Contains("hung", StringComparison.Ordinal)));
+        Assert.Matches(@"^cli\s+live\s+live\s+1\s+10\s+42s ago\s+0\s+0\s+0$", lines.Single(l => l.Contains(" live ", StringComparison.Ordinal)));
+    }
+
     /// <summary>Sends one batch with wall times on the fake clock, waits for its ack, then moves the clock on.</summary>
     private async Task SendAsync(IngestStream stream, TimeSpan then)
     {
@@ -167,6 +209,6 @@ public sealed class LivenessEndToEndTests : IAsyncLifetime
         return [.. page.Alerts];
     }
 
-    private async Task<RunSummary> RunAsync(string run) =>
-        (await _alerts.GetRunAsync(new GetRunRequest { Project = "p", Run = run })).Summary;
+    private async Task<RunSummary> RunAsync(string run, string project = "p") =>
+        (await _alerts.GetRunAsync(new GetRunRequest { Project = project, Run = run })).Summary;
 }
