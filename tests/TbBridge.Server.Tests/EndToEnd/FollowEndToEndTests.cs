@@ -124,6 +124,20 @@ public sealed class FollowEndToEndTests : IDisposable
         Assert.Empty(Errors("crash", "run"));
     }
 
+    [Fact]
+    public async Task Follow_ServiceNeverReachable_StopsOnSigtermSayingWhatWasNotHandedOverAndExitsThree()
+    {
+        var live = new GrowingEventFile(_staging.Path, Path.Combine(_logs.Path, "run"), "train/loss", 0, 50);
+        live.AppendUpTo(live.Bytes.Length);
+        using var follower = FollowerProcess.Start(_logs.Path, $"http://127.0.0.1:{ChildProcessServer.FreePort()}", "away");
+        await Eventually.HoldsAsync(() => follower.Output.Contains("following away/run (", StringComparison.Ordinal), "the follower found the file");
+
+        var stopped = await follower.StopAsync();
+        Assert.True(stopped.ExitCode == 3, stopped.Output + stopped.Error);
+        Assert.Contains("NOT ALL ACKNOWLEDGED", stopped.Output, StringComparison.Ordinal);
+        Assert.Contains("stopped: 0 points sent, 0 already there, 1 of 1 files not fully acknowledged", stopped.Output, StringComparison.Ordinal);
+    }
+
     private async Task WaitForAsync(string project, string run, string tag, int count) =>
         await Eventually.HoldsAsync(() => IndependentEvents.Scalars(_data.Path, project, run).Count(p => p.Tag == tag) >= count, $"{project}/{run} holds {count} points of {tag}");
 

@@ -86,7 +86,7 @@ internal sealed class FileFollower
             first = false;
             if (stop.IsCancellationRequested)
             {
-                return Acknowledged >= Read; // the service is away as we stop: what it holds it acknowledged
+                return false; // the service is away as we stop: what is left in the file was not handed over
             }
 
             try
