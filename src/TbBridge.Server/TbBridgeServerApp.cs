@@ -82,6 +82,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
+        services.AddSingleton(sp => new Lazy<IngestEngine>(sp.GetRequiredService<IngestEngine>));
         services.AddSingleton<StreamLivenessMonitor>();
         services.AddSingleton<IStreamObserver>(sp => sp.GetRequiredService<StreamLivenessMonitor>());
         services.AddHostedService(sp => sp.GetRequiredService<StreamLivenessMonitor>());

@@ -61,6 +61,9 @@ public sealed class LivenessEndToEndTests : IAsyncLifetime
         Assert.Equal((RunState.Stalled, 1L), (run.State, run.AlertCounts["warning"]));
         Assert.True(run.LastPointAgeSeconds > 120);
 
+        // The alert's text entry is in the silent stream's own file, durable, while the job is still hung.
+        await Eventually.HoldsAsync(() => AlertTexts("hung").Any(t => t.Contains("`stalled`", StringComparison.Ordinal)), "the stalled alert's text entry is in the run");
+
         _time.Advance(TimeSpan.FromMinutes(10));
         Assert.Single(await ListAsync("stalled")); // one alert per stall, however long it lasts
 
@@ -190,6 +193,16 @@ public sealed class LivenessEndToEndTests : IAsyncLifetime
         Assert.Matches(@"^PROJECT\s+RUN\s+STATE\s+WORKERS\s+LAST STEP\s+LAST POINT\s+CRITICAL\s+WARNING\s+INFO$", lines[0]);
         Assert.Matches(@"^cli\s+hung\s+stalled\s+1\s+30\s+3m ago\s+0\s+1\s+0$", lines.Single(l => l.Contains("hung", StringComparison.Ordinal)));
         Assert.Matches(@"^cli\s+live\s+live\s+1\s+10\s+42s ago\s+0\s+0\s+0$", lines.Single(l => l.Contains(" live ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The run's <c>tbbridge/alerts</c> text entries, as its event files hold them now.</summary>
+    private IEnumerable<string> AlertTexts(string run)
+    {
+        var errors = new List<Events.EventReadError>();
+        return EventFiles.Files(_data.Path, "p", run)
+            .SelectMany(f => Events.RunReader.ReadFile(f, new Events.EventDecoder(), errors))
+            .SelectMany(e => e.Values.Where(v => v.Tag == IndependentEvents.ServiceTag && v.Text is not null).Select(v => v.Text!))
+            .ToArray();
     }
 
     /// <summary>Sends one batch with wall times on the fake clock, waits for its ack, then moves the clock on.</summary>

@@ -20,14 +20,16 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
     private readonly RunRegistry _runs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Lazy<IngestEngine> _engine; // lazily, since the engine reports to this monitor; asked to commit after an alert
     private readonly StallRule _stall;
     private readonly TimeSpan _grace;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StreamWatch> _streams = new(StringComparer.Ordinal);
     private ITimer? _timer;
 
-    public StreamLivenessMonitor(IOptions<TbBridgeServerOptions> options, IAlertRouter router, RunRegistry runs, TimeProvider time, ILogger<StreamLivenessMonitor> logger)
+    public StreamLivenessMonitor(IOptions<TbBridgeServerOptions> options, IAlertRouter router, RunRegistry runs, TimeProvider time, Lazy<IngestEngine> engine, ILogger<StreamLivenessMonitor> logger)
     {
+        _engine = engine;
         var o = options.Value;
         _stall = new StallRule(o.StallFactor, o.StallFloor, o.StallCeiling);
         _grace = o.DisconnectGrace;
@@ -142,6 +144,13 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
         foreach (var (session, alert) in raise)
         {
             _router.Route(session, alert);
+        }
+
+        if (raise.Count > 0)
+        {
+            // A stalled stream sends nothing that would trigger a commit: without one, the alert's text entry would
+            // sit in its file's buffer for as long as the job hangs, out of TensorBoard's sight.
+            _ = _engine.Value.CommitAsync();
         }
     }
 
