@@ -39,7 +39,19 @@ public static class AlertKind
     /// <summary>Information only: the run's tags could not be mapped to signal roles, so some rules cannot run.</summary>
     public const string UnrecognizedSignals = "unrecognized_signals";
 
-    /// <summary>Every kind, in a stable order.</summary>
+    /// <summary>
+    /// Raised by the service, not by this engine: a live stream has sent nothing for much longer than its usual
+    /// interval (a hung job). Not in <see cref="All"/>, which lists the engine's kinds.
+    /// </summary>
+    public const string Stalled = "stalled";
+
+    /// <summary>
+    /// Raised by the service, not by this engine: a stream ended without a clean close and did not come back
+    /// within the grace period (the job died). Not in <see cref="All"/>, which lists the engine's kinds.
+    /// </summary>
+    public const string Disconnected = "disconnected";
+
+    /// <summary>Every kind the engine raises, in a stable order (the service adds <see cref="Stalled"/> and <see cref="Disconnected"/>).</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         NanInf, Divergence, ExplodingGradients, VanishingGradients, DeadRelu, LossSpike,

@@ -6,6 +6,12 @@ namespace TbBridge.Cli;
 /// <summary>The <c>tbbridge</c> command line: one subcommand per file under <c>Commands/</c>.</summary>
 internal static class TbBridgeCli
 {
+    /// <summary>
+    /// How long a command may take to finish after Ctrl+C or SIGTERM before it is ended with 130 or 143:
+    /// <c>upload --follow</c> waits up to 30 s for the service's last acks.
+    /// </summary>
+    private static readonly TimeSpan ProcessTerminationTimeout = TimeSpan.FromSeconds(45);
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var context = new CliContext(output, error);
@@ -16,10 +22,11 @@ internal static class TbBridgeCli
             HealthCommand.Create(context),
             UploadCommand.Create(context),
             AlertsCommand.Create(context),
+            RunsCommand.Create(context),
         };
 
         var parse = root.Parse(args);
-        int exitCode = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+        int exitCode = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = ProcessTerminationTimeout }, cancellationToken).ConfigureAwait(false);
         return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode; // help and the errors are printed; 1 means damaged files here
     }
 }

@@ -6,6 +6,7 @@ using Serilog;
 using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Analysis;
 using TbBridge.Server.Internal.Ingest;
+using TbBridge.Server.Internal.Liveness;
 using TbBridge.Server.Internal.Routing;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
@@ -86,6 +87,10 @@ internal static class TbBridgeServerApp
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
+        services.AddSingleton(sp => new Lazy<IngestEngine>(sp.GetRequiredService<IngestEngine>));
+        services.AddSingleton<StreamLivenessMonitor>();
+        services.AddSingleton<IStreamObserver>(sp => sp.GetRequiredService<StreamLivenessMonitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<StreamLivenessMonitor>());
         services.AddSingleton<IngestEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestEngine>());
 

@@ -40,4 +40,22 @@ internal sealed class TbBridgeServerOptions
     public int WebhookQueueCapacity { get; set; } = 1000;
 
     public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    /// <summary>
+    /// A live stream is <c>stalled</c> once it has been silent for this many times the longest gap between its
+    /// recent batches (bounded by <see cref="StallFloor"/> and <see cref="StallCeiling"/>). Default 5.
+    /// </summary>
+    public double StallFactor { get; set; } = 5;
+
+    /// <summary>The shortest silence that can make a stream <c>stalled</c>, whatever its usual interval. Default 10 min.</summary>
+    public TimeSpan StallFloor { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The longest silence a live stream may keep without being <c>stalled</c>, however sparse it usually is; also
+    /// the threshold while it has not sent enough batches to learn its interval. Default 1 h.
+    /// </summary>
+    public TimeSpan StallCeiling { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a stream that ended without a clean close has to come back before it is <c>disconnected</c>. Default 5 min.</summary>
+    public TimeSpan DisconnectGrace { get; set; } = TimeSpan.FromMinutes(5);
 }

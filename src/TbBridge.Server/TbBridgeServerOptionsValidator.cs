@@ -61,6 +61,21 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");
         }
 
+        if (!(options.StallFactor >= 1))
+        {
+            errors.Add("TbBridge:StallFactor must be at least 1.");
+        }
+
+        if (options.StallFloor <= TimeSpan.Zero || options.StallCeiling < options.StallFloor)
+        {
+            errors.Add("TbBridge:StallFloor must be positive and at most TbBridge:StallCeiling.");
+        }
+
+        if (options.DisconnectGrace <= TimeSpan.Zero)
+        {
+            errors.Add("TbBridge:DisconnectGrace must be positive.");
+        }
+
         for (int i = 0; i < options.Webhooks.Count; i++)
         {
             var hook = options.Webhooks[i];

@@ -3,6 +3,7 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Spectre.Console;
+using TbBridge.Cli.Commands.Follow;
 using TbBridge.Cli.Internal;
 using TbBridge.Events;
 using TbBridge.Protocol.V1;
@@ -24,7 +25,9 @@ internal static class UploadCommand
         var project = new Option<string>("--project") { Description = "The project the runs go to.", DefaultValueFactory = _ => "default" };
         var apiKey = new Option<string?>("--api-key") { Description = "Sent as 'authorization: Bearer <key>' (or set TBBRIDGE_API_KEY)." };
         var batch = new Option<int>("--batch") { Description = "Points per batch.", DefaultValueFactory = _ => 8192 };
-        var command = new Command("upload", "Upload existing runs to a TbBridge service; running it again uploads nothing twice.") { logDir, server, project, apiKey, batch };
+        var follow = new Option<bool>("--follow") { Description = "Keep following the directory as it is written (new runs, files and records) until Ctrl+C or SIGTERM." };
+        var poll = new Option<TimeSpan>("--poll") { Description = "With --follow: how often to look for new runs, files and records.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
+        var command = new Command("upload", "Upload runs to a TbBridge service, or follow a directory still being written (--follow); nothing is uploaded twice.") { logDir, server, project, apiKey, batch, follow, poll };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             parse.GetRequiredValue(logDir),
@@ -32,12 +35,26 @@ internal static class UploadCommand
             parse.GetValue(project) ?? "default",
             parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TBBRIDGE_API_KEY"),
             parse.GetValue(batch),
+            parse.GetValue(follow) ? parse.GetValue(poll) : null,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, Uri server, string project, string? apiKey, int batchPoints, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, Uri server, string project, string? apiKey, int batchPoints, TimeSpan? follow, CancellationToken cancellationToken)
     {
+        if (follow is { } poll)
+        {
+            if (poll <= TimeSpan.Zero || batchPoints < 1)
+            {
+                await context.Error.WriteLineAsync("tbbridge upload: --poll must be positive and --batch at least 1".AsMemory(), cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            // The directory need not exist yet: a sidecar often starts before the job creates it.
+            var settings = new FollowSettings(poll, batchPoints, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeProvider.System);
+            return await FollowCommand.RunAsync(context, logDir.FullName, server, project, Headers(apiKey), settings, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!logDir.Exists)
         {
             await context.Error.WriteLineAsync($"tbbridge upload: log directory not found: {logDir.FullName}".AsMemory(), cancellationToken).ConfigureAwait(false);
@@ -53,11 +70,7 @@ internal static class UploadCommand
         var files = UploadFile.Plan(logDir.FullName, project);
         using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions { MaxSendMessageSize = null });
         var client = new IngestService.IngestServiceClient(channel);
-        var headers = new Metadata();
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            headers.Add("authorization", "Bearer " + apiKey);
-        }
+        var headers = Headers(apiKey);
 
         var results = new List<UploadResult>();
         long totalBytes = Math.Max(1, files.Sum(f => new FileInfo(f.Path).Length));
@@ -89,5 +102,16 @@ internal static class UploadCommand
             CultureInfo.InvariantCulture,
             $"{results.Sum(r => r.Sent):N0} points uploaded, {results.Sum(r => r.AlreadyThere):N0} already there, {failed} of {results.Count} files failed").AsMemory(), cancellationToken).ConfigureAwait(false);
         return failed > 0 ? ExitCodes.Unhealthy : results.Any(r => r.ReadErrors > 0) ? ExitCodes.ReadErrors : ExitCodes.Ok;
+    }
+
+    private static Metadata Headers(string? apiKey)
+    {
+        var headers = new Metadata();
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            headers.Add("authorization", "Bearer " + apiKey);
+        }
+
+        return headers;
     }
 }

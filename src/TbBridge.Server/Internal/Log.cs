@@ -62,4 +62,7 @@ internal static partial class Log
 
     [LoggerMessage(50, LogLevel.Warning, "Anonymous access is {Mode} and the service listens on {Address}: anyone who reaches it can write and read every project")]
     public static partial void AnonymousExposed(ILogger logger, AnonymousAccess mode, string address);
+
+    [LoggerMessage(60, LogLevel.Information, "Stream {StreamId} of {Project}/{Run} is sending again after a stall")]
+    public static partial void StallCleared(ILogger logger, string streamId, string project, string run);
 }

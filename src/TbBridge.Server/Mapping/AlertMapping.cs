@@ -53,19 +53,34 @@ internal static class AlertMapping
         : long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id
         : null;
 
-    public static RunSummary ToSummary(RunStatus run) => new()
+    public static RunSummary ToSummary(RunStatus run, DateTimeOffset now)
     {
-        Project = run.Project,
-        Run = run.Run,
-        State = run.IsActive ? RunState.Active : RunState.Idle,
-        LastStep = run.LastStep ?? 0,
-        WorkerCount = run.Workers.Count,
-        AlertCount = run.AlertCount,
-    };
+        var summary = new RunSummary
+        {
+            Project = run.Project,
+            Run = run.Run,
+            State = ToProto(run.Liveness),
+            LastStep = run.LastStep ?? 0,
+            WorkerCount = run.Workers.Count,
+            AlertCount = run.AlertCount,
+        };
+        if (run.LastPointAt is { } at)
+        {
+            summary.LastPointAt = at.ToUnixTimeMilliseconds() / 1000.0;
+            summary.LastPointAgeSeconds = Math.Max(0, (now - at).TotalSeconds);
+        }
 
-    public static RunDetails ToDetails(RunStatus run)
+        foreach (var (severity, count) in run.AlertCounts)
+        {
+            summary.AlertCounts[severity.ToWireString()] = count;
+        }
+
+        return summary;
+    }
+
+    public static RunDetails ToDetails(RunStatus run, DateTimeOffset now)
     {
-        var details = new RunDetails { Summary = ToSummary(run), Points = run.Points };
+        var details = new RunDetails { Summary = ToSummary(run, now), Points = run.Points };
         details.Tags.Add(run.Tags);
         details.Workers.Add(run.Workers);
         foreach (var (severity, count) in run.AlertCounts)
@@ -75,4 +90,12 @@ internal static class AlertMapping
 
         return details;
     }
+
+    public static RunState ToProto(RunLiveness liveness) => liveness switch
+    {
+        RunLiveness.Live => RunState.Active,
+        RunLiveness.Stalled => RunState.Stalled,
+        RunLiveness.Disconnected => RunState.Disconnected,
+        _ => RunState.Idle,
+    };
 }

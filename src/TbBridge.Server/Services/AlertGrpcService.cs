@@ -19,14 +19,16 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
     private readonly RunRegistry _runs;
     private readonly CallerAuthenticator _authenticator;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public AlertGrpcService(AlertHub hub, RunRegistry runs, CallerAuthenticator authenticator, IHostApplicationLifetime lifetime, ILogger<AlertGrpcService> logger)
+    public AlertGrpcService(AlertHub hub, RunRegistry runs, CallerAuthenticator authenticator, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AlertGrpcService> logger)
     {
         _hub = hub;
         _runs = runs;
         _authenticator = authenticator;
         _lifetime = lifetime;
+        _time = time;
         _logger = logger;
     }
 
@@ -92,7 +94,7 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
         var response = new ListRunsResponse();
         response.Runs.Add(_runs.All()
             .Where(r => caller.CanRead(r.Project) && (string.IsNullOrEmpty(request.Project) || r.Project == request.Project))
-            .Select(AlertMapping.ToSummary));
+            .Select(r => AlertMapping.ToSummary(r, _time.GetUtcNow())));
         return Task.FromResult(response);
     }
 
@@ -107,7 +109,7 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
         CheckReadable(caller, request.Project);
         var run = _runs.Find(request.Project, request.Run)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"No run {request.Project}/{request.Run}."));
-        return Task.FromResult(AlertMapping.ToDetails(run));
+        return Task.FromResult(AlertMapping.ToDetails(run, _time.GetUtcNow()));
     }
 
     private void CheckReadable(Caller caller, string? project)

@@ -100,6 +100,8 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
 
                 _engine.Append(session, batch);
             }
+
+            session.CompletedByClient = true; // the client closed its side: a clean end, not a lost worker
         }
         catch (Exception ex) when (session.Aborted.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
         {

@@ -72,4 +72,30 @@ public sealed class ServerConfigurationTests : IDisposable
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains(error.Failures, f => f.Contains("Webhooks:0:MinSeverity must be Info, Warning or Critical", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Start_StallFloorAboveCeilingFactorBelowOneAndNoGrace_FailsNamingEach()
+    {
+        await using var app = TbBridgeServerApp.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--data-dir", _data.Path,
+            "--TbBridge:StallFloor=02:00:00",
+            "--TbBridge:StallCeiling=01:00:00",
+            "--TbBridge:StallFactor=0.5",
+            "--TbBridge:DisconnectGrace=00:00:00",
+        ]);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(error.Failures, f => f.Contains("StallFloor must be positive and at most TbBridge:StallCeiling", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("StallFactor must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DisconnectGrace must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Build_NoLivenessSettings_DefaultsFloorTenMinutesCeilingOneHourGraceFiveMinutes()
+    {
+        await using var app = TbBridgeServerApp.Build(["--data-dir", _data.Path]);
+        var options = app.Services.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
+        Assert.Equal((5.0, TimeSpan.FromMinutes(10), TimeSpan.FromHours(1), TimeSpan.FromMinutes(5)), (options.StallFactor, options.StallFloor, options.StallCeiling, options.DisconnectGrace));
+    }
 }

@@ -85,6 +85,7 @@ internal sealed partial class IngestEngine
         var run = _runs.GetOrAdd(identity.Project, identity.Run);
         run.AddWorker(identity.Worker);
         run.StreamOpened();
+        _observer.Opened(session);
         _committer!.Notify();
         Log.StreamOpened(_logger, identity.StreamId, identity.Project, identity.Run, identity.Worker, session.LastDurable, session.RelativeFile);
         return (session, resumed);
@@ -113,6 +114,7 @@ internal sealed partial class IngestEngine
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
         run.AddTags(batch.Tags);
         run.AddPoints(written, maxStep);
+        _observer.Received(session, batch);
         _committer!.Notify();
         try
         {
@@ -157,6 +159,7 @@ internal sealed partial class IngestEngine
 
         session.Dispose();
         _runs.GetOrAdd(session.Identity.Project, session.Identity.Run).StreamClosed();
+        _observer.Closed(session, session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken);
         Log.StreamClosed(_logger, session.Identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
         session.MarkClosed(error);
     }

@@ -16,6 +16,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
 {
     private readonly IStreamAnalysisFactory _analysis;
     private readonly IAlertRouter _alerts;
+    private readonly IStreamObserver _observer;
     private readonly RunRegistry _runs;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
@@ -33,6 +34,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         IOptions<TbBridgeServerOptions> options,
         IStreamAnalysisFactory analysis,
         IAlertRouter alerts,
+        IStreamObserver observer,
         RunRegistry runs,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
@@ -41,6 +43,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         DataDirectory = Path.GetFullPath(options.Value.DataDirectory);
         _analysis = analysis;
         _alerts = alerts;
+        _observer = observer;
         _runs = runs;
         _time = time;
         _lifetime = lifetime;

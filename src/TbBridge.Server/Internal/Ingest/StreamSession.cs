@@ -44,6 +44,9 @@ internal sealed partial class StreamSession : IDisposable
     /// <summary>Cancelled when the session must end: taken over by a reconnect, the service stopping, or a failed commit.</summary>
     public CancellationToken Aborted => _aborted.Token;
 
+    /// <summary>Set when the client closed its side of the call (a clean end), before the session is closed.</summary>
+    public bool CompletedByClient { get; set; }
+
     /// <summary>Why the session was aborted, when it was.</summary>
     public string? AbortReason { get; private set; }
 

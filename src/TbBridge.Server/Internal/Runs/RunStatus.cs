@@ -9,6 +9,8 @@ internal sealed class RunStatus
     private readonly ConcurrentDictionary<string, byte> _tags = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _workers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<AlertSeverity, long> _alerts = new();
+    private readonly ConcurrentDictionary<string, RunLiveness> _streams = new(StringComparer.Ordinal);
+    private long _lastPointAtMs = long.MinValue;
     private long _lastStep = long.MinValue;
     private long _points;
     private int _activeStreams;
@@ -37,6 +39,29 @@ internal sealed class RunStatus
     public IReadOnlyDictionary<AlertSeverity, long> AlertCounts => _alerts.ToDictionary();
 
     public long AlertCount => _alerts.Values.Sum();
+
+    /// <summary>
+    /// The run's state from its streams' since the service started: live if any stream is, else stalled if any
+    /// connected one is, else disconnected if one ended without a clean close and has not come back, else finished.
+    /// </summary>
+    public RunLiveness Liveness
+    {
+        get
+        {
+            var states = _streams.Values.ToArray();
+            return states.Contains(RunLiveness.Live) ? RunLiveness.Live
+                : states.Contains(RunLiveness.Stalled) ? RunLiveness.Stalled
+                : states.Contains(RunLiveness.Disconnected) ? RunLiveness.Disconnected
+                : RunLiveness.Finished;
+        }
+    }
+
+    /// <summary>When the service last received a point of this run (its clock); null before the first one since it started.</summary>
+    public DateTimeOffset? LastPointAt => Interlocked.Read(ref _lastPointAtMs) is var ms && ms == long.MinValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public void SetStreamLiveness(string streamId, RunLiveness liveness) => _streams[streamId] = liveness;
+
+    public void PointsArrived(DateTimeOffset at) => Interlocked.Exchange(ref _lastPointAtMs, at.ToUnixTimeMilliseconds());
 
     public void AddWorker(string worker) => _workers.TryAdd(worker, 0);
 

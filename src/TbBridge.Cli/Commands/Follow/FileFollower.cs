@@ -1,0 +1,211 @@
+using Grpc.Core;
+using TbBridge.Events;
+using TbBridge.Protocol.V1;
+using TbBridge.Remote.Internal;
+
+namespace TbBridge.Cli.Commands.Follow;
+
+/// <summary>
+/// Follows one event file that may still be growing and streams its points to the service, exactly once. The
+/// stream identity is <see cref="UploadFile"/>'s (a hash of project, run and file name; a batch's sequence is the
+/// count of sendable points up to its end), so whatever connection this is (a first one, a reconnect after the
+/// service was away, a follower started again) it reads the file from the start, skips the points the service
+/// says it holds and sends the rest. Records are read with <see cref="EventFileReader.ReadAvailable"/>, which
+/// leaves a partly written last record for the next poll.
+/// </summary>
+internal sealed class FileFollower
+{
+    private readonly IngestService.IngestServiceClient _client;
+    private readonly Metadata _headers;
+    private readonly FollowSettings _settings;
+    private readonly IBackoffPolicy _backoff;
+    private long _sent;
+    private long _alreadyThere;
+    private long _acked;
+    private long _read;
+    private long _bytesBehind;
+    private int _connected;
+
+    public FileFollower(UploadFile file, IngestService.IngestServiceClient client, Metadata headers, FollowSettings settings, IBackoffPolicy backoff)
+    {
+        File = file;
+        _client = client;
+        _headers = headers;
+        _settings = settings;
+        _backoff = backoff;
+    }
+
+    public UploadFile File { get; }
+
+    /// <summary>Points this process sent (a resend after a reconnect counts again).</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Points the service already held when this process first opened the stream.</summary>
+    public long AlreadyThere => Interlocked.Read(ref _alreadyThere);
+
+    /// <summary>Sendable points read from the file so far.</summary>
+    public long Read => Interlocked.Read(ref _read);
+
+    /// <summary>Sendable points the service has acknowledged (its cumulative sequence).</summary>
+    public long Acknowledged => Interlocked.Read(ref _acked);
+
+    /// <summary>Bytes of the file not yet read (a partly written record included).</summary>
+    public long BytesBehind => Interlocked.Read(ref _bytesBehind);
+
+    public bool IsConnected => Volatile.Read(ref _connected) == 1;
+
+    /// <summary>Why the last connection attempt or call failed, while not connected.</summary>
+    public string? LastError { get; private set; }
+
+    /// <summary>
+    /// Follows until <paramref name="stop"/>; then reads what is there, sends it and waits for its ack. Returns
+    /// true when everything read was acknowledged. <paramref name="abort"/> ends every call at once.
+    /// </summary>
+    public async Task<bool> RunAsync(CancellationToken stop, CancellationToken abort)
+    {
+        bool first = true;
+        while (!abort.IsCancellationRequested)
+        {
+            try
+            {
+                bool done = await FollowOnceAsync(first, stop, abort).ConfigureAwait(false);
+                if (done)
+                {
+                    return Acknowledged >= Read;
+                }
+            }
+            catch (Exception ex) when (!abort.IsCancellationRequested && IsConnectionFailure(ex))
+            {
+                LastError = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
+            }
+            finally
+            {
+                Volatile.Write(ref _connected, 0);
+            }
+
+            first = false;
+            if (stop.IsCancellationRequested)
+            {
+                return false; // the service is away as we stop: what is left in the file was not handed over
+            }
+
+            try
+            {
+                await Task.Delay(_backoff.NextBackoff(), _settings.Time, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping while the service is away: one last try to hand over what was read.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>One connection: true when it ended because the follower stops, after the final ack.</summary>
+    private async Task<bool> FollowOnceAsync(bool first, CancellationToken stop, CancellationToken abort)
+    {
+        var open = new OpenStream { Project = File.Project, Run = File.Run, Worker = File.Worker, Host = Environment.MachineName, StreamId = File.StreamId };
+        var connection = await IngestConnection.OpenAsync(_client, _headers, open, _settings.OpenTimeout, _settings.Time, OnAck, abort).ConfigureAwait(false);
+        await using var _ = connection.ConfigureAwait(false);
+        ulong held = connection.HeldSequence;
+        Interlocked.Exchange(ref _acked, (long)held);
+        if (first)
+        {
+            Interlocked.Exchange(ref _alreadyThere, (long)held);
+        }
+
+        Volatile.Write(ref _connected, 1);
+        LastError = null;
+        _backoff.Reset();
+
+        // Each connection reads the file from its start: the service's last sequence says how much to skip.
+        using var reader = new EventFileReader(File.Path);
+        var decoder = new EventDecoder();
+        var batch = new BatchBuilder();
+        ulong index = 0;
+        while (true)
+        {
+            bool stopping = stop.IsCancellationRequested;
+            foreach (var record in reader.ReadAvailable())
+            {
+                DecodedEvent decoded;
+                try
+                {
+                    decoded = decoder.Decode(record.Payload.Span);
+                }
+                catch (InvalidDataException)
+                {
+                    continue; // intact framing, not an event: nothing to send (inspect lists such records)
+                }
+
+                foreach (var value in decoded.Values)
+                {
+                    if (!BatchBuilder.CanCarry(value) || ++index <= held)
+                    {
+                        continue;
+                    }
+
+                    batch.Add(value, decoded.Step, decoded.WallTime);
+                    if (batch.Count >= _settings.BatchPoints)
+                    {
+                        await SendAsync(connection, batch, index, abort).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await SendAsync(connection, batch, index, abort).ConfigureAwait(false);
+            }
+
+            Interlocked.Exchange(ref _read, Math.Max((long)index, (long)held));
+            Interlocked.Exchange(ref _bytesBehind, Math.Max(0, new FileInfo(File.Path).Length - reader.Position));
+            if (stopping)
+            {
+                await connection.CompleteAsync().ConfigureAwait(false);
+                return true;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop, connection.Ended);
+            try
+            {
+                await Task.Delay(_settings.PollInterval, _settings.Time, wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+            {
+                if (!stop.IsCancellationRequested)
+                {
+                    // The call ended under us (the service stopped, a connection broke): say why and reconnect.
+                    throw await connection.WhenEndedAsync().ConfigureAwait(false) ?? new IOException("The service ended the stream.");
+                }
+            }
+        }
+    }
+
+    private async Task SendAsync(IngestConnection connection, BatchBuilder batch, ulong sequence, CancellationToken abort)
+    {
+        int count = batch.Count;
+        await connection.SendAsync(batch.Take(sequence), abort).ConfigureAwait(false);
+        Interlocked.Add(ref _sent, count);
+    }
+
+    private void OnAck(ulong sequence)
+    {
+        long value = (long)sequence;
+        long current = Interlocked.Read(ref _acked);
+        while (value > current)
+        {
+            long seen = Interlocked.CompareExchange(ref _acked, value, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception ex) =>
+        ex is RpcException or IOException or TimeoutException or InvalidOperationException or OperationCanceledException or HttpRequestException;
+}

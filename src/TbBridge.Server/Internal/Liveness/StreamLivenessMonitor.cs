@@ -1,0 +1,170 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TbBridge.Server.Internal.Ingest;
+using TbBridge.Server.Internal.Runs;
+
+namespace TbBridge.Server.Internal.Liveness;
+
+/// <summary>
+/// Notices runs that go quiet, which only a server can: a connected stream silent for much longer than its usual
+/// interval is <c>stalled</c> (it clears when points arrive again), and a stream whose call broke and that was not
+/// resumed within the grace period is <c>disconnected</c>. It learns each stream's interval from when its batches
+/// arrive, judges only streams whose newest points were recent by their own wall time when they arrived (a backfill of old files is
+/// not a live job), and raises through the same <see cref="IAlertRouter"/> as the analysis. Checks run on a timer
+/// of the injected <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, IDisposable
+{
+    private readonly IAlertRouter _router;
+    private readonly RunRegistry _runs;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lazy<IngestEngine> _engine; // lazily, since the engine reports to this monitor; asked to commit after an alert
+    private readonly StallRule _stall;
+    private readonly TimeSpan _grace;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, StreamWatch> _streams = new(StringComparer.Ordinal);
+    private ITimer? _timer;
+
+    public StreamLivenessMonitor(IOptions<TbBridgeServerOptions> options, IAlertRouter router, RunRegistry runs, TimeProvider time, Lazy<IngestEngine> engine, ILogger<StreamLivenessMonitor> logger)
+    {
+        _engine = engine;
+        var o = options.Value;
+        _stall = new StallRule(o.StallFactor, o.StallFloor, o.StallCeiling);
+        _grace = o.DisconnectGrace;
+        _router = router;
+        _runs = runs;
+        _time = time;
+        _logger = logger;
+        CheckInterval = TimeSpan.FromTicks(Math.Clamp(Math.Min(o.StallFloor.Ticks, o.DisconnectGrace.Ticks) / 20, TimeSpan.TicksPerSecond / 10, TimeSpan.TicksPerSecond * 15));
+    }
+
+    /// <summary>How often silences are judged: a twentieth of the shortest period that matters, within 0.1 to 15 s.</summary>
+    public TimeSpan CheckInterval { get; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = _time.CreateTimer(_ => Check(), null, CheckInterval, CheckInterval);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    public void Opened(StreamSession session)
+    {
+        lock (_gate)
+        {
+            var watch = Watch(session.Identity);
+            watch.Session = session;
+            watch.LastSession = session;
+            watch.BrokenAt = null;
+            watch.DisconnectRaised = false;
+            SetLiveness(watch, watch.Stalled ? RunLiveness.Stalled : RunLiveness.Live);
+        }
+    }
+
+    public void Received(StreamSession session, IngestBatch batch)
+    {
+        bool cleared;
+        StreamWatch watch;
+        lock (_gate)
+        {
+            watch = Watch(session.Identity);
+            watch.Arrived(_time.GetTimestamp(), _time, batch, _stall.Ceiling);
+            cleared = watch.Stalled;
+            watch.Stalled = false;
+            SetLiveness(watch, RunLiveness.Live);
+        }
+
+        _runs.GetOrAdd(session.Identity.Project, session.Identity.Run).PointsArrived(_time.GetUtcNow());
+        if (cleared)
+        {
+            Log.StallCleared(_logger, session.Identity.StreamId, session.Identity.Project, session.Identity.Run);
+        }
+    }
+
+    public void Closed(StreamSession session, StreamEnd end)
+    {
+        lock (_gate)
+        {
+            var watch = Watch(session.Identity);
+            if (watch.Session != session)
+            {
+                return; // an old connection of a stream that was already resumed
+            }
+
+            watch.Session = null;
+            watch.Stalled = false;
+            watch.BrokenAt = end == StreamEnd.Broken ? _time.GetTimestamp() : null;
+            SetLiveness(watch, end == StreamEnd.Broken ? RunLiveness.Disconnected : RunLiveness.Finished);
+        }
+    }
+
+    /// <summary>Judges every stream now; the timer calls it, and so may a test after moving its clock.</summary>
+    public void Check()
+    {
+        long now = _time.GetTimestamp();
+        var raise = new List<(StreamSession Session, TbBridge.Analysis.Alert Alert)>();
+        lock (_gate)
+        {
+            foreach (var watch in _streams.Values)
+            {
+                if (watch.Session is { } session && !watch.Stalled && watch.LastArrival is { } last)
+                {
+                    var silence = _time.GetElapsedTime(last, now);
+                    var threshold = _stall.Threshold(watch);
+                    if (watch.Recent && silence > threshold) // a backfill of old points is no live job to judge
+                    {
+                        watch.Stalled = true;
+                        SetLiveness(watch, RunLiveness.Stalled);
+                        raise.Add((session, LivenessAlerts.Stalled(watch, silence, threshold)));
+                    }
+                }
+                else if (watch.Session is null && watch.BrokenAt is { } broken && !watch.DisconnectRaised && _time.GetElapsedTime(broken, now) >= _grace)
+                {
+                    watch.DisconnectRaised = true;
+                    var silence = watch.LastArrival is { } arrived ? _time.GetElapsedTime(arrived, now) : _time.GetElapsedTime(broken, now);
+                    raise.Add((watch.LastSession!, LivenessAlerts.Disconnected(watch, _grace, silence)));
+                }
+            }
+        }
+
+        // Outside the lock: routing writes the run's text entry, stores, publishes and calls webhooks.
+        foreach (var (session, alert) in raise)
+        {
+            _router.Route(session, alert);
+        }
+
+        if (raise.Count > 0)
+        {
+            // A stalled stream sends nothing that would trigger a commit: without one, the alert's text entry would
+            // sit in its file's buffer for as long as the job hangs, out of TensorBoard's sight.
+            _ = _engine.Value.CommitAsync();
+        }
+    }
+
+    private StreamWatch Watch(StreamIdentity identity)
+    {
+        if (!_streams.TryGetValue(identity.StreamId, out var watch))
+        {
+            watch = new StreamWatch(identity);
+            _streams.Add(identity.StreamId, watch);
+        }
+
+        return watch;
+    }
+
+    private void SetLiveness(StreamWatch watch, RunLiveness liveness) =>
+        _runs.GetOrAdd(watch.Identity.Project, watch.Identity.Run).SetStreamLiveness(watch.Identity.StreamId, liveness);
+}
