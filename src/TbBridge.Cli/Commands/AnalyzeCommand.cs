@@ -69,6 +69,12 @@ internal static class AnalyzeCommand
         }
 
         var runs = LogDirectory.DiscoverRuns(logDir.FullName);
+        if (runs.Count == 0)
+        {
+            await context.Error.WriteLineAsync(EmptyLogDirectory.Message("analyze", logDir.FullName).AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
         var byName = runs.ToDictionary(r => r.Name, StringComparer.Ordinal);
         var trainingRuns = grouping.Group(runs.Select(r => r.Name));
         var errors = new List<EventReadError>();
@@ -221,17 +227,7 @@ internal static class AnalyzeCommand
             console.Write(table);
         }
 
-        if (errors.Count > 0)
-        {
-            var table = new Table().Border(TableBorder.Simple).Title("[red]read errors[/]")
-                .AddColumn("file").AddColumn(new TableColumn("offset").RightAligned()).AddColumn("problem");
-            foreach (var error in errors)
-            {
-                table.AddRow(Markup.Escape(error.File), error.Offset.ToString(CultureInfo.InvariantCulture), Markup.Escape(error.Message));
-            }
-
-            console.Write(table);
-        }
+        ReadErrorTable.Write(console, errors);
     }
 
     private static string Severity(AlertSeverity severity) => severity switch

@@ -101,17 +101,7 @@ internal static class InspectCommand
             console.Write(table);
         }
 
-        if (errors.Count > 0)
-        {
-            var table = new Table().Border(TableBorder.Simple).Title("[red]read errors[/]")
-                .AddColumn("file").AddColumn(new TableColumn("offset").RightAligned()).AddColumn("problem");
-            foreach (var error in errors)
-            {
-                table.AddRow(Markup.Escape(error.File), error.Offset.ToString(CultureInfo.InvariantCulture), Markup.Escape(error.Message));
-            }
-
-            console.Write(table);
-        }
+        ReadErrorTable.Write(console, errors);
     }
 
     private static string FormatWallTime(double seconds) =>

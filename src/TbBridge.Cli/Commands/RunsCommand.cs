@@ -56,8 +56,9 @@ internal static class RunsCommand
         }
         catch (RpcException ex)
         {
-            await context.Error.WriteLineAsync($"tbbridge runs: {server}: {ex.StatusCode}: {ex.Status.Detail}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
-            return ExitCodes.Unhealthy;
+            var (message, exitCode) = ServiceErrors.Describe(ex, server);
+            await context.Error.WriteLineAsync($"tbbridge runs: {message}".AsMemory(), CancellationToken.None).ConfigureAwait(false);
+            return exitCode;
         }
     }
 }

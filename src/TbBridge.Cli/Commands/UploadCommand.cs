@@ -72,7 +72,14 @@ internal static class UploadCommand
         var client = new IngestService.IngestServiceClient(channel);
         var headers = Headers(apiKey);
 
+        if (files.Count == 0)
+        {
+            await context.Error.WriteLineAsync(EmptyLogDirectory.Message("upload", logDir.FullName).AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
         var results = new List<UploadResult>();
+        RpcException? stopped = null;
         long totalBytes = Math.Max(1, files.Sum(f => new FileInfo(f.Path).Length));
         await context.Console.Progress()
             .AutoClear(false)
@@ -86,6 +93,11 @@ internal static class UploadCommand
                     var result = await file.UploadAsync(client, headers, batchPoints, bytes => task.Value = before + bytes, cancellationToken).ConfigureAwait(false);
                     task.Value = before + new FileInfo(file.Path).Length;
                     results.Add(result);
+                    if (result.Failure is { } failure && (ServiceErrors.RefusesEveryCall(failure) || (failure.StatusCode == StatusCode.Unavailable && result.Sent == 0)))
+                    {
+                        stopped = failure; // the same key, or no service at all: every other file would fail alike
+                        break;
+                    }
                 }
             }).ConfigureAwait(false);
 
@@ -97,11 +109,26 @@ internal static class UploadCommand
             await context.Out.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
         }
 
+        var damage = results.SelectMany(r => r.ReadErrors).ToList();
+        ReadErrorTable.Write(context.Console, damage);
         int failed = results.Count(r => r.Error is not null);
         await context.Out.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
-            $"{results.Sum(r => r.Sent):N0} points uploaded, {results.Sum(r => r.AlreadyThere):N0} already there, {failed} of {results.Count} files failed").AsMemory(), cancellationToken).ConfigureAwait(false);
-        return failed > 0 ? ExitCodes.Unhealthy : results.Any(r => r.ReadErrors > 0) ? ExitCodes.ReadErrors : ExitCodes.Ok;
+            $"{results.Sum(r => r.Sent):N0} points uploaded, {results.Sum(r => r.AlreadyThere):N0} already there, {failed} of {results.Count} files failed, {files.Count - results.Count} not tried, {damage.Count} damaged records skipped").AsMemory(), cancellationToken).ConfigureAwait(false);
+        if (stopped is not null)
+        {
+            var (message, exitCode) = ServiceErrors.Describe(stopped, server);
+            await context.Error.WriteLineAsync($"tbbridge upload: {message}; stopped after the first file".AsMemory(), cancellationToken).ConfigureAwait(false);
+            return exitCode;
+        }
+
+        if (failed == 0)
+        {
+            return damage.Count > 0 ? ExitCodes.ReadErrors : ExitCodes.Ok;
+        }
+
+        bool anyRefused = results.Any(r => r.Failure is { } f && ServiceErrors.Describe(f, server).ExitCode == ExitCodes.Refused);
+        return anyRefused ? ExitCodes.Refused : ExitCodes.Unhealthy;
     }
 
     private static Metadata Headers(string? apiKey)

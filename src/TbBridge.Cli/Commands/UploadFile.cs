@@ -103,19 +103,19 @@ internal sealed record UploadFile(string Path, string Project, string Run, strin
 
             ulong acked = await connection.CompleteAsync().ConfigureAwait(false);
             string? error = acked >= index ? null : string.Create(CultureInfo.InvariantCulture, $"the service acknowledged {acked} of {index} points");
-            return (new UploadResult(this, sent, alreadyThere, skipped, reader.Errors.Count, error), null);
+            return (new UploadResult(this, sent, alreadyThere, skipped, reader.Errors, error), null);
         }
         catch (RpcException ex)
         {
-            return (new UploadResult(this, sent, alreadyThere, skipped, 0, $"{ex.StatusCode}: {ex.Status.Detail}"), ex.StatusCode);
+            return (new UploadResult(this, sent, alreadyThere, skipped, [], $"{ex.StatusCode}: {ex.Status.Detail}", ex), ex.StatusCode);
         }
         catch (TimeoutException ex)
         {
-            return (new UploadResult(this, sent, alreadyThere, skipped, 0, ex.Message), StatusCode.DeadlineExceeded);
+            return (new UploadResult(this, sent, alreadyThere, skipped, [], ex.Message), StatusCode.DeadlineExceeded);
         }
         catch (IOException ex)
         {
-            return (new UploadResult(this, sent, alreadyThere, skipped, 0, ex.Message), null);
+            return (new UploadResult(this, sent, alreadyThere, skipped, [], ex.Message), null);
         }
     }
 
