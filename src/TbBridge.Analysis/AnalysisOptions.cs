@@ -4,7 +4,7 @@ namespace TbBridge.Analysis;
 /// Thresholds of the rules, immutable. Every default is explained, with its source, in docs/detection.md.
 /// Windows are counted in points of one tag, not in steps, so they mean the same for per-step and per-epoch logging.
 /// </summary>
-public sealed record AnalysisOptions
+public sealed class AnalysisOptions
 {
     /// <summary>The defaults.</summary>
     public static AnalysisOptions Default { get; } = new();

@@ -58,7 +58,7 @@ internal static class AnalyzeCommand
             try
             {
                 var text = await File.ReadAllTextAsync(config.FullName, cancellationToken).ConfigureAwait(false);
-                options = options with { SignalRules = SignalRules.LoadJson(text) };
+                options = new AnalysisOptions { SignalRules = SignalRules.LoadJson(text) };
                 grouping = TrainingRunRules.LoadJson(text);
             }
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
