@@ -10,14 +10,19 @@ try
 }
 catch (FormatException e)
 {
-    Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine(SampleOptions.HelpText());
-    return 64;
+    Console.Error.WriteLine($"TorchSharpTraining: {e.Message} (--help lists the options)");
+    return 2;
 }
 
 if (options is null)
 {
     return 0;
+}
+
+if (LibTorchCheck.Problem() is { } problem)
+{
+    Console.Error.WriteLine($"TorchSharpTraining: {problem}");
+    return 3;
 }
 
 Console.WriteLine(options.Fault is { } f ? $"fault: {f.Name}: {f.Description}" : "healthy run (no fault)");
@@ -31,7 +36,7 @@ if (options.Fault is { } fault)
     Console.WriteLine(caught
         ? $"the watchdog named the fault ({string.Join(" or ", fault.ExpectedKinds)})"
         : $"NOT caught: expected {string.Join(" or ", fault.ExpectedKinds)}");
-    return caught ? 0 : 2;
+    return caught ? 0 : 1;
 }
 
-return named.Length == 0 ? 0 : 2;
+return named.Length == 0 ? 0 : 1;

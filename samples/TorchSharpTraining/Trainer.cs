@@ -34,12 +34,26 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
         var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = options.StopOnCritical, RunName = options.RunName() });
         watchdog.AlertRaised += a => output.WriteLine($"[watchdog] step {a.Step}: {a.Kind} ({a.Severity.ToWireString()}) {a.Message}");
         var sinks = new List<ISummarySink> { watchdog };
+        RemoteSink? remote = null;
+        var counter = new PointCounter();
         if (options.Remote is { } server)
         {
-            sinks.Add(RemoteSink.Create(new RemoteSinkOptions { Server = server, Project = "torchsharp-sample", Run = options.RunName() }));
+            // Bounded waits: a service that is down costs a few seconds at the end, not the library's 30 s drain.
+            remote = RemoteSink.Create(new RemoteSinkOptions
+            {
+                Server = server,
+                ApiKey = options.ApiKey,
+                Project = RemoteProject,
+                Run = options.RunName(),
+                OpenTimeout = RemoteWait,
+                DrainTimeout = RemoteWait,
+            });
+            sinks.Add(remote);
+            sinks.Add(counter);
         }
 
         var writer = new SummaryWriter(options.LogDir, new SummaryWriterOptions { Sinks = sinks });
+        TrainingStoppedException? stopped = null;
         try
         {
             using var monitor = new TrainingMonitor(writer, model, optimizer, new TrainingMonitorOptions { HistogramInterval = 10, Watchdog = watchdog });
@@ -60,17 +74,49 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
 
             output.WriteLine($"trained {options.Steps} steps (validation accuracy {accuracy:P1}); event files in {writer.LogDir}");
         }
-        catch (TrainingStoppedException stopped)
+        catch (TrainingStoppedException e)
         {
-            output.WriteLine(stopped.Message);
+            stopped = e;
         }
         finally
         {
-            // Drains the queue into the watchdog and runs its end-of-run checks.
+            // Drains the queue into the watchdog (every alert is printed by then) and runs its end-of-run checks.
             await writer.DisposeAsync();
         }
 
+        if (stopped is not null)
+        {
+            output.WriteLine(stopped.Message);
+        }
+
+        if (remote is not null)
+        {
+            ReportRemote(options.Remote!, remote, counter.Points);
+        }
+
         return watchdog.Alerts;
+    }
+
+    /// <summary>The project the sample's runs go to on the service (<c>--remote</c>).</summary>
+    public const string RemoteProject = "torchsharp-sample";
+
+    private static readonly TimeSpan RemoteWait = TimeSpan.FromSeconds(5);
+
+    private void ReportRemote(Uri server, RemoteSink remote, long points)
+    {
+        long acknowledged = remote.AcknowledgedPoints;
+        long dropped = remote.DroppedPoints;
+        string address = server.GetLeftPart(UriPartial.Authority);
+        string where = $"{address} (project {RemoteProject}, run {options.RunName()})";
+        if (acknowledged >= points)
+        {
+            output.WriteLine($"remote: the service acknowledged all {points} points, in {where}");
+            return;
+        }
+
+        Console.Error.WriteLine(acknowledged == 0
+            ? $"warning: --remote delivered nothing to {where}: 0 of {points} points acknowledged, {dropped} dropped, the rest given up after {RemoteWait.TotalSeconds:0} s; is the service running (tbbridge health --server {address})?"
+            : $"warning: --remote delivered {acknowledged} of {points} points to {where}: {dropped} dropped, {points - acknowledged - dropped} not acknowledged after {RemoteWait.TotalSeconds:0} s");
     }
 
     private void Prepare(nn.Module<Tensor, Tensor> model)

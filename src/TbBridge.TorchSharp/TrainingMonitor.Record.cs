@@ -96,19 +96,20 @@ public sealed partial class TrainingMonitor
         // The one device-to-host copy of the step.
         double[] host = DeviceGather.ToHost(parts);
         var read = new Reader(host);
+        double wallTime = _stopProbe is null ? 0 : _options.Watchdog!.Now();
 
         if (scalars)
         {
             if (logLossTensor)
             {
-                _writer.AddScalar(TrainingTags.Loss, read.Next(), step);
+                Scalar(TrainingTags.Loss, read.Next(), step, wallTime);
             }
             else if (lossValue is { } loss)
             {
-                _writer.AddScalar(TrainingTags.Loss, loss, step);
+                Scalar(TrainingTags.Loss, loss, step, wallTime);
             }
 
-            LogLearningRates(step);
+            LogLearningRates(step, wallTime);
         }
 
         if (logNorms)
@@ -116,10 +117,10 @@ public sealed partial class TrainingMonitor
             var norms = read.Take(grads.Count);
             for (int i = 0; i < grads.Count; i++)
             {
-                _writer.AddScalar(TrainingTags.GradNorm(grads[i].Name), norms[i], step);
+                Scalar(TrainingTags.GradNorm(grads[i].Name), norms[i], step, wallTime);
             }
 
-            _writer.AddScalar(TrainingTags.GradNormTotal, read.Next(), step);
+            Scalar(TrainingTags.GradNormTotal, read.Next(), step, wallTime);
         }
 
         if (logRatios)
@@ -131,7 +132,7 @@ public sealed partial class TrainingMonitor
                 // A parameter that was all zeros has no ratio to speak of (0/0): leave it out.
                 if (previous[i] > 0)
                 {
-                    _writer.AddScalar(TrainingTags.UpdateRatio(_parameters[i].Name), diffs[i] / previous[i], step);
+                    Scalar(TrainingTags.UpdateRatio(_parameters[i].Name), diffs[i] / previous[i], step, wallTime);
                 }
             }
         }
@@ -143,12 +144,12 @@ public sealed partial class TrainingMonitor
                 var health = read.Take(HealthLength(probe.Kind));
                 if (probe.Kind == ActivationKind.Rectifier)
                 {
-                    _writer.AddScalar(TrainingTags.ZeroFraction(probe.Name), health[0], step);
-                    _writer.AddScalar(TrainingTags.DeadFraction(probe.Name), health[1], step);
+                    Scalar(TrainingTags.ZeroFraction(probe.Name), health[0], step, wallTime);
+                    Scalar(TrainingTags.DeadFraction(probe.Name), health[1], step, wallTime);
                 }
                 else
                 {
-                    _writer.AddScalar(TrainingTags.SaturatedFraction(probe.Name), health[0], step);
+                    Scalar(TrainingTags.SaturatedFraction(probe.Name), health[0], step, wallTime);
                 }
             }
         }
@@ -158,7 +159,9 @@ public sealed partial class TrainingMonitor
         {
             if (packed)
             {
-                _writer.AddHistogramRaw(tag, read.Histogram(), step);
+                var histogram = read.Histogram();
+                _writer.AddHistogramRaw(tag, histogram, step);
+                _stopProbe?.ObserveHistogram(tag, step, wallTime, histogram);
             }
             else
             {
@@ -169,7 +172,7 @@ public sealed partial class TrainingMonitor
         HostValues.AddHistograms(_writer, onHost, step);
     }
 
-    private void LogLearningRates(long step)
+    private void LogLearningRates(long step, double wallTime)
     {
         if (_optimizer is null)
         {
@@ -179,14 +182,24 @@ public sealed partial class TrainingMonitor
         var groups = _optimizer.ParamGroups.ToArray();
         if (groups.Length == 1)
         {
-            _writer.AddScalar(TrainingTags.LearningRate, groups[0].LearningRate, step);
+            Scalar(TrainingTags.LearningRate, groups[0].LearningRate, step, wallTime);
             return;
         }
 
         for (int i = 0; i < groups.Length; i++)
         {
-            _writer.AddScalar(TrainingTags.LearningRateOfGroup(i), groups[i].LearningRate, step);
+            Scalar(TrainingTags.LearningRateOfGroup(i), groups[i].LearningRate, step, wallTime);
         }
+    }
+
+    /// <summary>
+    /// Logs one scalar, and hands it to the watchdog's stop decision on this thread (see <see cref="StopProbe"/>): the
+    /// writer's loop would see it only milliseconds, or steps, later.
+    /// </summary>
+    private void Scalar(string tag, double value, long step, double wallTime)
+    {
+        _writer.AddScalar(tag, value, step);
+        _stopProbe?.ObserveScalar(tag, step, wallTime, value);
     }
 
     private static int HealthLength(ActivationKind kind) => kind == ActivationKind.Rectifier ? 2 : 1;

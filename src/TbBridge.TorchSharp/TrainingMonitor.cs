@@ -23,6 +23,7 @@ public sealed partial class TrainingMonitor : IDisposable
     private readonly TrainingMonitorOptions _options;
     private readonly (string Name, Parameter Value)[] _parameters;
     private readonly ActivationProbe[] _probes;
+    private readonly StopProbe? _stopProbe;
     private Tensor[]? _previous;
     private long? _lastStep;
     private bool _disposed;
@@ -40,6 +41,7 @@ public sealed partial class TrainingMonitor : IDisposable
         _options.Validate();
         _writer = writer;
         _optimizer = optimizer;
+        _stopProbe = _options.Watchdog?.Probe;
         _parameters = [.. model.named_parameters().Where(p => p.parameter.requires_grad)];
 
         var probes = new List<ActivationProbe>();
@@ -66,7 +68,10 @@ public sealed partial class TrainingMonitor : IDisposable
     /// <summary>
     /// Logs step <paramref name="step"/> with the loss as a one-element tensor (read in the same device copy as the rest).
     /// </summary>
-    /// <exception cref="TrainingStoppedException">The watchdog has asked training to stop.</exception>
+    /// <exception cref="TrainingStoppedException">
+    /// The watchdog has asked training to stop: thrown by this very step when the points it logs raise a critical
+    /// alert (see <see cref="TrainingWatchdogOptions.StopOnCritical"/>); the step is logged first.
+    /// </exception>
     public void Step(long step, Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
@@ -79,11 +84,17 @@ public sealed partial class TrainingMonitor : IDisposable
     }
 
     /// <summary>Logs step <paramref name="step"/> with the loss as a number.</summary>
-    /// <exception cref="TrainingStoppedException">The watchdog has asked training to stop.</exception>
+    /// <exception cref="TrainingStoppedException">
+    /// The watchdog has asked training to stop: thrown by this very step when the points it logs raise a critical
+    /// alert (see <see cref="TrainingWatchdogOptions.StopOnCritical"/>); the step is logged first.
+    /// </exception>
     public void Step(long step, double loss) => StepCore(step, null, loss);
 
     /// <summary>Logs step <paramref name="step"/> without a loss (log it yourself as <see cref="TrainingTags.Loss"/>).</summary>
-    /// <exception cref="TrainingStoppedException">The watchdog has asked training to stop.</exception>
+    /// <exception cref="TrainingStoppedException">
+    /// The watchdog has asked training to stop: thrown by this very step when the points it logs raise a critical
+    /// alert (see <see cref="TrainingWatchdogOptions.StopOnCritical"/>); the step is logged first.
+    /// </exception>
     public void Step(long step) => StepCore(step, null, null);
 
     /// <summary>Removes the forward hooks and frees the kept tensors.</summary>
@@ -147,7 +158,7 @@ public sealed partial class TrainingMonitor : IDisposable
             }
         }
 
-        _options.Watchdog?.ThrowIfStopRequested();
+        _options.Watchdog?.ThrowIfStopRequested(step);
     }
 
     private void KeepWeights()

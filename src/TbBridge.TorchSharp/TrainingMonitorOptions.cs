@@ -41,7 +41,9 @@ public sealed class TrainingMonitorOptions
 
     /// <summary>
     /// A watchdog to consult after each step: when it has asked to stop, <see cref="TrainingMonitor.Step(long, double)"/>
-    /// throws <see cref="TrainingStoppedException"/>. It must also be one of the writer's sinks to see what is logged.
+    /// throws <see cref="TrainingStoppedException"/>. With <see cref="TrainingWatchdogOptions.StopOnCritical"/> the monitor
+    /// hands it each point it logs on the calling thread, so the step whose points raise a critical alert throws. It must
+    /// also be one of the writer's sinks to see (and report) everything that is logged.
     /// </summary>
     public TrainingWatchdog? Watchdog { get; init; }
 

@@ -8,12 +8,16 @@ namespace TbBridge.TorchSharp;
 /// <summary>
 /// The analysis engine running in-process on everything a <see cref="SummaryWriter"/> logs: add it to the
 /// writer's <see cref="SummaryWriterOptions.Sinks"/>. Each alert raises <see cref="AlertRaised"/> and is logged;
-/// with <see cref="TrainingWatchdogOptions.StopOnCritical"/>, the first critical alert makes the next
-/// <see cref="TrainingMonitor.Step(long, double)"/> throw <see cref="TrainingStoppedException"/>.
+/// with <see cref="TrainingWatchdogOptions.StopOnCritical"/>, a critical alert makes
+/// <see cref="TrainingMonitor.Step(long, double)"/> throw <see cref="TrainingStoppedException"/>: at the very step
+/// whose monitor points raised it (see <see cref="TrainingWatchdogOptions.StopOnCritical"/>).
 /// </summary>
 /// <remarks>
-/// The writer feeds its sinks from its background loop, so alerts arrive there, a few milliseconds after the
-/// point was logged; after <see cref="SummaryWriter.Flush"/> every point logged before it has been analysed.
+/// The writer feeds its sinks from its background loop, so <see cref="AlertRaised"/> and <see cref="Alerts"/> see a
+/// point a few milliseconds after it was logged; after <see cref="SummaryWriter.Flush"/> every point logged before it
+/// has been analysed. The decision to stop is not left to that loop: the <see cref="TrainingMonitor"/> given this
+/// watchdog also hands it, synchronously, the points it logs, and <see cref="TrainingMonitor.Step(long, double)"/>
+/// throws before it returns when they raise a critical alert — for a given seed, at the same step every time.
 /// An <see cref="AlertRaised"/> handler must not wait on the writer (that would wait on itself). One analyser
 /// per run: the writer's own run and each sub-run (<see cref="SummaryWriter.AddScalars"/>) apart. The end-of-run
 /// checks (plateau, weights unchanged) run when the writer disposes its sinks, or on <see cref="Complete"/>.
@@ -25,7 +29,8 @@ public sealed class TrainingWatchdog : ISummarySink
     private readonly Dictionary<string, RunAnalyzer> _analyzers = new(StringComparer.Ordinal);
     private readonly List<Alert> _alerts = [];
     private readonly ILogger _logger;
-    private volatile Alert? _stopAlert;
+    private readonly TimeProvider _time;
+    private Alert? _stopAlert;
     private bool _completed;
 
     /// <summary>A watchdog with the given settings (defaults when null).</summary>
@@ -34,7 +39,13 @@ public sealed class TrainingWatchdog : ISummarySink
         _options = options ?? new TrainingWatchdogOptions();
         ArgumentNullException.ThrowIfNull(_options.Analysis, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.RunName, nameof(options));
+        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
         _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TrainingWatchdog>();
+        _time = _options.TimeProvider;
+        if (_options.StopOnCritical)
+        {
+            Probe = new StopProbe(_options.RunName, _options.Analysis, RequestStop);
+        }
     }
 
     /// <summary>Raised once per alert, in order, on the writer's background loop.</summary>
@@ -53,16 +64,40 @@ public sealed class TrainingWatchdog : ISummarySink
     }
 
     /// <summary>The alert that asked training to stop, or null.</summary>
-    public Alert? StopAlert => _stopAlert;
+    public Alert? StopAlert => Volatile.Read(ref _stopAlert);
 
-    /// <summary>Throws <see cref="TrainingStoppedException"/> when an alert has asked training to stop.</summary>
+    /// <summary>
+    /// The stop decision fed synchronously by a <see cref="TrainingMonitor"/> (null without
+    /// <see cref="TrainingWatchdogOptions.StopOnCritical"/>).
+    /// </summary>
+    internal StopProbe? Probe { get; }
+
+    /// <summary>
+    /// Throws <see cref="TrainingStoppedException"/> when an alert has asked training to stop. Its
+    /// <see cref="TrainingStoppedException.Step"/> is null: prefer <see cref="ThrowIfStopRequested(long)"/>.
+    /// </summary>
     public void ThrowIfStopRequested()
     {
-        if (_stopAlert is { } alert)
+        if (StopAlert is { } alert)
         {
             throw new TrainingStoppedException(alert);
         }
     }
+
+    /// <summary>
+    /// Throws <see cref="TrainingStoppedException"/> naming <paramref name="step"/> (the step at which training
+    /// stops) when an alert has asked training to stop.
+    /// </summary>
+    public void ThrowIfStopRequested(long step)
+    {
+        if (StopAlert is { } alert)
+        {
+            throw new TrainingStoppedException(alert, step);
+        }
+    }
+
+    /// <summary>The wall time the monitor gives the points it hands the probe, as the writer stamps its own.</summary>
+    internal double Now() => (_time.GetUtcNow().UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerSecond;
 
     /// <summary>Runs the end-of-run checks of every run seen (idempotent; later points are ignored).</summary>
     public void Complete()
@@ -120,7 +155,7 @@ public sealed class TrainingWatchdog : ISummarySink
                 AnalyzerFor(point.Run).ObserveScalar(point.Tag, point.Step, point.WallTime, point.Value);
                 break;
             case SummaryPointKind.Histogram when point.Histogram is { } h:
-                AnalyzerFor(point.Run).ObserveHistogram(point.Tag, point.Step, point.WallTime, ToSnapshot(h));
+                AnalyzerFor(point.Run).ObserveHistogram(point.Tag, point.Step, point.WallTime, Snapshots.Of(h));
                 break;
             default:
                 break;
@@ -157,9 +192,9 @@ public sealed class TrainingWatchdog : ISummarySink
                 break;
         }
 
-        if (_options.StopOnCritical && alert.Severity == AlertSeverity.Critical && _stopAlert is null)
+        if (_options.StopOnCritical && alert.Severity == AlertSeverity.Critical)
         {
-            _stopAlert = alert;
+            RequestStop(alert);
         }
 
         try
@@ -174,6 +209,6 @@ public sealed class TrainingWatchdog : ISummarySink
         }
     }
 
-    private static HistogramSnapshot ToSnapshot(HistogramData h) =>
-        new(h.Min, h.Max, h.Num, h.Sum, h.SumSquares, h.BucketLimits, h.BucketCounts, h.NanCount, h.InfinityCount);
+    // The first critical alert wins, whichever side (the monitor's probe, the writer's loop) raised it.
+    private void RequestStop(Alert alert) => Interlocked.CompareExchange(ref _stopAlert, alert, null);
 }

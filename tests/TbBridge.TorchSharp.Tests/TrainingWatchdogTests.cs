@@ -91,13 +91,13 @@ public sealed class TrainingWatchdogTests
     }
 
     [TorchFact]
-    public async Task StopOnCritical_NanLoss_StepThrowsTrainingStoppedException()
+    public async Task StopOnCritical_NanLossValue_StepThrowsAtThatStep()
     {
         using var folder = new TempFolder();
         using var net = new TinyClassifier(seed: 14);
         var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = true });
         long stoppedAt = -1;
-        TrainingStoppedException? stopped = null;
+        TrainingStoppedException stopped;
         await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [watchdog], WriteEventFiles = false }))
         using (var monitor = new TrainingMonitor(writer, net.Model, options: new TrainingMonitorOptions { HistogramInterval = 0, Watchdog = watchdog }))
         {
@@ -107,21 +107,90 @@ public sealed class TrainingWatchdogTests
                 {
                     stoppedAt = step;
                     monitor.Step(step, step >= 10 ? double.NaN : 1.0 / (step + 1));
-                    if (step == 39)
-                    {
-                        // The writer feeds the watchdog from its background loop: once flushed, it has seen everything.
-                        writer.Flush();
-                        watchdog.ThrowIfStopRequested();
-                    }
                 }
             });
         }
 
+        Assert.Equal(10, stoppedAt);
+        Assert.Equal(10, stopped.Step);
         Assert.Equal(AlertKind.NanInf, stopped.Alert.Kind);
         Assert.Equal(10, stopped.Alert.Step);
-        Assert.True(stoppedAt >= 10);
-        Assert.Contains("nan_inf", stopped.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Training stopped by the TbBridge watchdog at step 10: nan_inf (critical) on train/loss: ", stopped.Message, StringComparison.Ordinal);
         Assert.Same(stopped.Alert, watchdog.StopAlert);
+
+        // The writer's loop reports the same alert once it has drained (disposing the writer did).
+        var reported = Assert.Single(watchdog.Alerts, a => a.Severity == AlertSeverity.Critical);
+        Assert.Equal((stopped.Alert.Kind, stopped.Alert.Step, stopped.Alert.Tag, stopped.Alert.Message), (reported.Kind, reported.Step, reported.Tag, reported.Message));
+    }
+
+    [TorchFact]
+    public async Task StopOnCritical_NanBatchAtStepK_StepThrowsAtStepK_TwentyRunsInARow()
+    {
+        // A real model and a real NaN input at step k (a histogram step: host histograms, and their NaN counts, go
+        // through the writer's loop too). Before the stop was decided on the training thread, Step threw 1 to 43
+        // steps late, by however far the writer's background loop lagged.
+        const long k = 25;
+        const int runs = 20;
+        var alertsOfRun = new List<string[]>();
+        for (int run = 0; run < runs; run++)
+        {
+            using var folder = new TempFolder();
+            using var net = new TinyClassifier(seed: 16);
+            var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = true });
+            long lastStep = -1;
+            TrainingStoppedException stopped;
+            await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [watchdog] }))
+            using (var monitor = new TrainingMonitor(writer, net.Model, options: new TrainingMonitorOptions { HistogramInterval = 5, Watchdog = watchdog }))
+            {
+                stopped = Assert.Throws<TrainingStoppedException>(() => net.Train(monitor, steps: 80, learningRate: 0.1, corruptInputs: (step, inputs) =>
+                {
+                    lastStep = step;
+                    return step == k ? inputs.index_put_(float.NaN, TensorIndex.Single(3)) : inputs;
+                }));
+            }
+
+            Assert.True(k == lastStep, $"run {run}: training went on to step {lastStep}");
+            Assert.True(k == stopped.Step, $"run {run}: Step threw at step {stopped.Step}");
+            Assert.Equal(AlertKind.NanInf, stopped.Alert.Kind);
+            Assert.Equal(k, stopped.Alert.Step);
+            Assert.StartsWith($"Training stopped by the TbBridge watchdog at step {k}: nan_inf (critical) on train/loss: ", stopped.Message, StringComparison.Ordinal);
+
+            // Disposing the writer drained everything logged into the watchdog: the same alerts on every run, none after k.
+            Assert.DoesNotContain(watchdog.Alerts, a => a.Step > k);
+            alertsOfRun.Add([.. watchdog.Alerts.Select(a => $"{a.Kind} {a.Step} {a.Tag}: {a.Message}")]);
+        }
+
+        Assert.All(alertsOfRun, alerts => Assert.Equal(alertsOfRun[0], alerts));
+        Assert.Contains(alertsOfRun[0], a => a.StartsWith($"nan_inf {k} train/loss", StringComparison.Ordinal));
+    }
+
+    [TorchFact]
+    public async Task StopOnCritical_NanOfAPointLoggedThroughTheWriter_NamesBothSteps()
+    {
+        using var folder = new TempFolder();
+        using var net = new TinyClassifier(seed: 14);
+        var watchdog = new TrainingWatchdog(new TrainingWatchdogOptions { StopOnCritical = true });
+        TrainingStoppedException stopped;
+        await using (var writer = new SummaryWriter(folder.Path, new SummaryWriterOptions { Sinks = [watchdog], WriteEventFiles = false }))
+        using (var monitor = new TrainingMonitor(writer, net.Model, options: new TrainingMonitorOptions { HistogramInterval = 0, Watchdog = watchdog }))
+        {
+            for (long step = 0; step < 6; step++)
+            {
+                monitor.Step(step, 1.0 / (step + 1));
+            }
+
+            // Logged through the writer, not the monitor: analysed on the writer's loop, where a held-out NaN is reported
+            // at the next training point (step 6). Once flushed, the watchdog has seen it: the next Step throws.
+            writer.AddScalar("val/loss", double.NaN, 5);
+            writer.AddScalar(TrainingTags.Loss, 0.1, 6);
+            writer.Flush();
+            stopped = Assert.Throws<TrainingStoppedException>(() => monitor.Step(7, 0.1));
+        }
+
+        Assert.Equal(7, stopped.Step);
+        Assert.Equal(5, stopped.Alert.Step);
+        Assert.Equal("validation", stopped.Alert.Subject);
+        Assert.StartsWith("Training stopped by the TbBridge watchdog at step 7, on an alert of step 5: nan_inf (critical) on val/loss: ", stopped.Message, StringComparison.Ordinal);
     }
 
     private static async Task<(IReadOnlyList<Alert> Alerts, int Raised, double LastLoss)> TrainAsync(
