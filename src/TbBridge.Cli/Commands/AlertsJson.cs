@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TbBridge.Cli.Internal;
 using TbBridge.Protocol.V1;
 
 namespace TbBridge.Cli.Commands;
@@ -24,28 +25,7 @@ internal static class AlertsJson
         writer.WriteString("message", alert.Message);
         writer.WriteNumber("raised_at", alert.RaisedAt);
         writer.WriteString("subject", alert.Subject);
-        writer.WriteStartArray("tags");
-        foreach (var tag in alert.Tags)
-        {
-            writer.WriteStringValue(tag);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteString("hint", alert.Hint);
-        writer.WriteStartObject("evidence");
-        foreach (var (name, value) in alert.Evidence)
-        {
-            if (double.IsFinite(value))
-            {
-                writer.WriteNumber(name, value);
-            }
-            else
-            {
-                writer.WriteNull(name); // JSON has no NaN or Infinity
-            }
-        }
-
-        writer.WriteEndObject();
+        JsonOutput.WriteAlertDetail(writer, alert.Tags, alert.Hint, alert.Evidence);
         writer.WriteEndObject();
     }
 

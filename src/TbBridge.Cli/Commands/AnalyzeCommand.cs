@@ -166,40 +166,14 @@ internal static class AnalyzeCommand
         writer.WriteString("tag", alert.Tag);
         writer.WriteString("message", alert.Message);
         writer.WriteString("subject", alert.Subject);
-        writer.WriteStartArray("tags");
-        foreach (var tag in alert.Tags)
-        {
-            writer.WriteStringValue(tag);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteString("hint", alert.Hint);
         if (alert.SubRun is { } subRun)
         {
             writer.WriteString("sub_run", subRun);
         }
 
-        WriteNumberOrNull(writer, "wall_time", alert.WallTime);
-        writer.WriteStartObject("evidence");
-        foreach (var (name, value) in alert.Evidence)
-        {
-            WriteNumberOrNull(writer, name, value);
-        }
-
+        JsonOutput.WriteNumberOrNull(writer, "wall_time", alert.WallTime);
+        JsonOutput.WriteAlertDetail(writer, alert.Tags, alert.Hint, alert.Evidence);
         writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
-
-    private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            writer.WriteNumber(name, value);
-        }
-        else
-        {
-            writer.WriteNull(name); // JSON has no NaN or Infinity
-        }
     }
 
     private static void WriteTables(IAnsiConsole console, string root, List<RunAnalyzer> results, List<EventReadError> errors)

@@ -34,4 +34,37 @@ internal static class JsonOutput
 
         writer.WriteEndArray();
     }
+
+    /// <summary>A number, or null where JSON has none (NaN, ±Infinity).</summary>
+    public static void WriteNumberOrNull(Utf8JsonWriter writer, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumber(name, value);
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    /// <summary>An alert's tags, hint and evidence, named alike by <c>analyze --json</c> and <c>alerts --json</c>.</summary>
+    public static void WriteAlertDetail(Utf8JsonWriter writer, IEnumerable<string> tags, string hint, IEnumerable<KeyValuePair<string, double>> evidence)
+    {
+        writer.WriteStartArray("tags");
+        foreach (string tag in tags)
+        {
+            writer.WriteStringValue(tag);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("hint", hint);
+        writer.WriteStartObject("evidence");
+        foreach (var (name, value) in evidence)
+        {
+            WriteNumberOrNull(writer, name, value);
+        }
+
+        writer.WriteEndObject();
+    }
 }
