@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace TbBridge.Server.Tests.Infrastructure;
 
@@ -7,8 +8,10 @@ namespace TbBridge.Server.Tests.Infrastructure;
 /// <c>tbbridge upload &lt;logdir&gt; --follow</c> as a long-running process (like <see cref="CliProcess"/>), which a
 /// test stops the way a user or an orchestrator does: SIGTERM (docker stop, a pod ending) or SIGKILL (a crash).
 /// </summary>
-internal sealed class FollowerProcess : IDisposable
+internal sealed partial class FollowerProcess : IDisposable
 {
+    private const int SigTerm = 15;
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly Task _output;
@@ -46,9 +49,10 @@ internal sealed class FollowerProcess : IDisposable
     /// <summary>Sends SIGTERM and waits for the follower to drain and exit.</summary>
     public async Task<(int ExitCode, string Output, string Error)> StopAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        // kill(2) itself: a minimal userland (CI's Debian 13 one) has no kill program.
+        if (Kill(_process.Id, SigTerm) != 0)
         {
-            await kill.WaitForExitAsync();
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
         }
 
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
@@ -71,4 +75,7 @@ internal sealed class FollowerProcess : IDisposable
         Kill();
         _process.Dispose();
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
