@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace TbBridge.Server.Tests.Infrastructure;
 
@@ -46,10 +47,8 @@ internal sealed class FollowerProcess : IDisposable
     /// <summary>Sends SIGTERM and waits for the follower to drain and exit.</summary>
     public async Task<(int ExitCode, string Output, string Error)> StopAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        // libc's kill(2), not the kill binary: Debian 13's minimal userland (eng/in-trixie.sh, CI) has no procps.
+        Assert.True(SysKill(_process.Id, SigTerm) == 0, $"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
 
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         await _output;
@@ -71,4 +70,9 @@ internal sealed class FollowerProcess : IDisposable
         Kill();
         _process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
 }
