@@ -19,7 +19,7 @@ internal static class LibTorch
     /// <summary>Why the libtorch tests skip, in one line (the runner's default output prints it once: <see cref="TorchTestFramework"/>).</summary>
     public static string Why =>
         "(never under CI=true). TorchSharp 0.107.0 needs libstdc++ with GLIBCXX_3.4.32 (Debian 13, Ubuntu 24.04 or newer); "
-        + "on Debian 12 run: eng/in-trixie.sh dotnet test tests/TbBridge.TorchSharp.Tests. Load error: " + LoadError;
+        + "on Debian 12 run: eng/in-trixie.sh dotnet test tests/" + typeof(LibTorch).Assembly.GetName().Name + ". Load error: " + LoadError;
 
     private static string? Probe()
     {
