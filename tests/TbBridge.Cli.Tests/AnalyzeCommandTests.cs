@@ -178,4 +178,17 @@ public class AnalyzeCommandTests
         var evt = new Events.Protos.Event { WallTime = 1_700_000_000 + step, Step = step, Summary = new Events.Protos.Summary { Value = { summaryValue } } };
         return Google.Protobuf.MessageExtensions.ToByteArray(evt);
     }
+
+    [Fact]
+    public async Task Analyze_DirectoryWithoutEventFiles_SaysItIsEmptyAndExitsTwo()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp.Combine("runs", "exp1"));
+
+        var (exitCode, output, error) = await RunAsync("analyze", temp.Path, "--json");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(string.Empty, output);
+        Assert.Contains($"no runs under {temp.Path}", error, StringComparison.Ordinal);
+    }
 }

@@ -1,14 +1,13 @@
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
-[assembly: TestFramework("TbBridge.TorchSharp.Tests.Support.TorchTestFramework", "TbBridge.TorchSharp.Tests")]
-
 namespace TbBridge.TorchSharp.Tests.Support;
 
 /// <summary>
 /// xunit's own framework, plus one line in the default <c>dotnet test</c> output when the libtorch tests skip
 /// themselves, saying why: the runner lists each skipped test as <c>[SKIP]</c> without its reason. The line is
-/// a diagnostic message (xunit.runner.json turns them on), sent once per process.
+/// a diagnostic message (xunit.runner.json turns them on), sent once per process. Each test project that uses it
+/// names it in its own <c>[assembly: TestFramework(…)]</c> (it is linked into the server's tests too).
 /// </summary>
 public sealed class TorchTestFramework : XunitTestFramework
 {
