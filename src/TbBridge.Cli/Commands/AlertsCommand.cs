@@ -22,7 +22,7 @@ internal static class AlertsCommand
         var json = new Option<bool>("--json") { Description = "JSON: an array, or one object per line with --watch." };
         var project = new Option<string?>("--project") { Description = "Only this project." };
         var run = new Option<string?>("--run") { Description = "Only this run." };
-        var apiKey = new Option<string?>("--api-key") { Description = "Sent as 'authorization: Bearer <key>' (or set TBBRIDGE_API_KEY)." };
+        var apiKey = ApiKeyOption.Create();
         var command = new Command("alerts", "List (or follow) the alerts a TbBridge service has raised.") { server, watch, json, project, run, apiKey };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -30,7 +30,7 @@ internal static class AlertsCommand
             parse.GetValue(watch),
             parse.GetValue(json),
             new AlertFilter { Project = parse.GetValue(project) ?? "", Run = parse.GetValue(run) ?? "" },
-            parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TBBRIDGE_API_KEY"),
+            ApiKeyOption.Value(parse, apiKey),
             cancellationToken));
         return command;
     }
@@ -39,11 +39,7 @@ internal static class AlertsCommand
     {
         using var channel = GrpcChannel.ForAddress(server);
         var client = new AlertService.AlertServiceClient(channel);
-        var headers = new Metadata();
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            headers.Add("authorization", "Bearer " + apiKey);
-        }
+        var headers = ApiKeyOption.Headers(apiKey);
 
         try
         {

@@ -17,14 +17,14 @@ internal static class RunsCommand
         var server = ServerOption.Create();
         var project = new Option<string?>("--project") { Description = "Only this project." };
         var json = new Option<bool>("--json") { Description = "One JSON document: {\"runs\":[...]}." };
-        var apiKey = new Option<string?>("--api-key") { Description = "Sent as 'authorization: Bearer <key>' (or set TBBRIDGE_API_KEY)." };
+        var apiKey = ApiKeyOption.Create();
         var command = new Command("runs", "List the runs a TbBridge service knows: state, workers, last step, last point, alerts.") { server, project, json, apiKey };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             parse.GetRequiredValue(server),
             parse.GetValue(project) ?? "",
             parse.GetValue(json),
-            parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TBBRIDGE_API_KEY"),
+            ApiKeyOption.Value(parse, apiKey),
             cancellationToken));
         return command;
     }
@@ -33,11 +33,7 @@ internal static class RunsCommand
     {
         using var channel = GrpcChannel.ForAddress(server);
         var client = new AlertService.AlertServiceClient(channel);
-        var headers = new Metadata();
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            headers.Add("authorization", "Bearer " + apiKey);
-        }
+        var headers = ApiKeyOption.Headers(apiKey);
 
         try
         {

@@ -23,7 +23,7 @@ internal static class UploadCommand
         var logDir = new Argument<DirectoryInfo>("logdir") { Description = "A TensorBoard log directory (any writer's files)." };
         var server = ServerOption.Create();
         var project = new Option<string>("--project") { Description = "The project the runs go to.", DefaultValueFactory = _ => "default" };
-        var apiKey = new Option<string?>("--api-key") { Description = "Sent as 'authorization: Bearer <key>' (or set TBBRIDGE_API_KEY)." };
+        var apiKey = ApiKeyOption.Create();
         var batch = new Option<int>("--batch") { Description = "Points per batch.", DefaultValueFactory = _ => 8192 };
         var follow = new Option<bool>("--follow") { Description = "Keep following the directory as it is written (new runs, files and records) until Ctrl+C or SIGTERM." };
         var poll = new Option<TimeSpan>("--poll") { Description = "With --follow: how often to look for new runs, files and records.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
@@ -33,7 +33,7 @@ internal static class UploadCommand
             parse.GetRequiredValue(logDir),
             parse.GetRequiredValue(server),
             parse.GetValue(project) ?? "default",
-            parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("TBBRIDGE_API_KEY"),
+            ApiKeyOption.Value(parse, apiKey),
             parse.GetValue(batch),
             parse.GetValue(follow) ? parse.GetValue(poll) : null,
             cancellationToken));
@@ -52,7 +52,7 @@ internal static class UploadCommand
 
             // The directory need not exist yet: a sidecar often starts before the job creates it.
             var settings = new FollowSettings(poll, batchPoints, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeProvider.System);
-            return await FollowCommand.RunAsync(context, logDir.FullName, server, project, Headers(apiKey), settings, cancellationToken).ConfigureAwait(false);
+            return await FollowCommand.RunAsync(context, logDir.FullName, server, project, ApiKeyOption.Headers(apiKey), settings, cancellationToken).ConfigureAwait(false);
         }
 
         if (!logDir.Exists)
@@ -70,7 +70,7 @@ internal static class UploadCommand
         var files = UploadFile.Plan(logDir.FullName, project);
         using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions { MaxSendMessageSize = null });
         var client = new IngestService.IngestServiceClient(channel);
-        var headers = Headers(apiKey);
+        var headers = ApiKeyOption.Headers(apiKey);
 
         if (files.Count == 0)
         {
@@ -129,16 +129,5 @@ internal static class UploadCommand
 
         bool anyRefused = results.Any(r => r.Failure is { } f && ServiceErrors.Describe(f, server).ExitCode == ExitCodes.Refused);
         return anyRefused ? ExitCodes.Refused : ExitCodes.Unhealthy;
-    }
-
-    private static Metadata Headers(string? apiKey)
-    {
-        var headers = new Metadata();
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            headers.Add("authorization", "Bearer " + apiKey);
-        }
-
-        return headers;
     }
 }
