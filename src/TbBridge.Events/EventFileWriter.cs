@@ -1,4 +1,3 @@
-using System.Buffers;
 using Google.Protobuf;
 using TbBridge.Events.Internal;
 using TbBridge.Events.Protos;
@@ -74,22 +73,6 @@ public sealed class EventFileWriter : IDisposable, IAsyncDisposable
         _stream.Write(_frame.AsSpan(0, TfRecord.FooterLength));
     }
 
-    /// <summary>Appends one event message, serialized through a pooled buffer.</summary>
-    internal void WriteEvent(IMessage message)
-    {
-        int size = message.CalculateSize();
-        byte[] rented = ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            var span = rented.AsSpan(0, size);
-            message.WriteTo(span);
-            WriteEvent(span);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
 
     /// <summary>Hands buffered records to the operating system (readers see them; a power loss may not).</summary>
     public void Flush()

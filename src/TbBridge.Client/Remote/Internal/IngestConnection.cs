@@ -28,9 +28,6 @@ internal sealed class IngestConnection : IAsyncDisposable
     /// <summary>The highest sequence the service holds for this stream id, as it answered <c>open</c>.</summary>
     public ulong HeldSequence { get; private set; }
 
-    /// <summary>The event file this call writes, relative to the service's data directory.</summary>
-    public string File { get; private set; } = string.Empty;
-
     /// <summary>The highest sequence acknowledged so far (at least <see cref="HeldSequence"/>).</summary>
     public ulong AcknowledgedSequence => Interlocked.Read(ref _acked);
 
@@ -129,7 +126,6 @@ internal sealed class IngestConnection : IAsyncDisposable
         }
 
         HeldSequence = opened.Opened.LastSequence;
-        File = opened.Opened.File;
         _acked = HeldSequence;
     }
 
