@@ -171,9 +171,10 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
     private static StatusCode ToStatus(StreamRejection reason) => reason switch
     {
         StreamRejection.InvalidName or StreamRejection.InvalidBatch => StatusCode.InvalidArgument,
-        StreamRejection.Conflict => StatusCode.FailedPrecondition,
+        StreamRejection.Conflict or StreamRejection.SequenceNotRising => StatusCode.FailedPrecondition,
         StreamRejection.Busy => StatusCode.Aborted,
-        StreamRejection.Stopping => StatusCode.Unavailable,
+        StreamRejection.Stopping or StreamRejection.StorageFailed => StatusCode.Unavailable,
+        StreamRejection.Exhausted => StatusCode.ResourceExhausted,
         _ => StatusCode.Internal,
     };
 
