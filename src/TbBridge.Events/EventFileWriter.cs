@@ -5,7 +5,7 @@ using TbBridge.Events.Protos;
 namespace TbBridge.Events;
 
 /// <summary>
-/// Appends TFRecord-framed events to one new event file. The first record is TensorBoard's
+/// Appends TFRecord-framed events to one event file, new (<see cref="Create"/>) or continued (<see cref="Open"/>). The first record is TensorBoard's
 /// <c>file_version = "brain.Event:2"</c>. Appends are buffered; <see cref="Flush"/> hands them to the
 /// operating system, <see cref="FlushToDisk"/> makes them durable, and disposing does both and closes.
 /// One owner at a time: the writer is not thread-safe.
@@ -60,6 +60,52 @@ public sealed class EventFileWriter : IDisposable, IAsyncDisposable
             writer.WriteEvent(header.ToByteArray());
             return writer;
         }
+    }
+
+    /// <summary>
+    /// Continues the event file at <paramref name="path"/>: cuts it back to its first <paramref name="keepLength"/>
+    /// bytes (what its writer made durable; anything after that was never acknowledged) and appends after them.
+    /// A file that does not exist, or is kept at length 0, starts anew with its header. The directory is created if needed.
+    /// </summary>
+    public static EventFileWriter Open(string path, long keepLength, EventFileWriterOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(keepLength);
+        options ??= new EventFileWriterOptions();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete, options.BufferSize);
+        try
+        {
+            if (stream.Length < keepLength)
+            {
+                throw new InvalidDataException($"'{path}' is {stream.Length} bytes long, shorter than the {keepLength} bytes to keep.");
+            }
+
+            stream.SetLength(keepLength);
+            stream.Seek(keepLength, SeekOrigin.Begin);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        var writer = new EventFileWriter(stream);
+        if (keepLength == 0)
+        {
+            var now = options.TimeProvider.GetUtcNow();
+            writer.WriteEvent(new Event { WallTime = (now - DateTimeOffset.UnixEpoch).TotalSeconds, FileVersion = FileVersion }.ToByteArray());
+        }
+
+        return writer;
+    }
+
+    /// <summary>A file name for a new event file in the usual form, without creating it (see <see cref="Open"/>).</summary>
+    public static string NewFileName(EventFileWriterOptions? options = null)
+    {
+        options ??= new EventFileWriterOptions();
+        int counter = Interlocked.Increment(ref s_counter) - 1;
+        return EventFileNames.Create(options.TimeProvider.GetUtcNow().ToUnixTimeSeconds(), options.HostName ?? Environment.MachineName, Environment.ProcessId, counter, options.FileNameSuffix);
     }
 
     /// <summary>Appends one serialized <c>tensorboard.Event</c> as a TFRecord.</summary>

@@ -15,9 +15,6 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Information, "Stream {StreamId} closed at durable sequence {LastSequence}: {Reason}")]
     public static partial void StreamClosed(ILogger logger, string streamId, ulong lastSequence, string reason);
 
-    [LoggerMessage(4, LogLevel.Information, "Stream {StreamId} reconnected while its old connection was open; ending the old one")]
-    public static partial void StreamTakenOver(ILogger logger, string streamId);
-
     [LoggerMessage(5, LogLevel.Warning, "Refused {Caller} ({StreamId}) with {StatusCode}: {Reason}")]
     public static partial void Rejected(ILogger logger, string caller, string streamId, string statusCode, string reason);
 

@@ -98,14 +98,16 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
                     throw Refuse(caller, identity.StreamId, StatusCode.ResourceExhausted, $"Rate limit: '{caller.Name}' may send {_rateLimiter.Rate} points per second; retry later (batch {batch.Sequence} was not written).");
                 }
 
-                _engine.Append(session, batch);
+                Map(caller, identity.StreamId, () => _engine.Append(session, batch));
             }
 
             session.CompletedByClient = true; // the client closed its side: a clean end, not a lost worker
         }
         catch (Exception ex) when (session.Aborted.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
         {
-            failure = new RpcException(new Status(StatusCode.Unavailable, session.AbortReason ?? "The stream was ended by the service."));
+            failure = session.Failure is { } storage
+                ? Refuse(caller, identity.StreamId, ToStatus(storage.Reason), storage.Message)
+                : new RpcException(new Status(StatusCode.Unavailable, session.AbortReason ?? "The stream was ended by the service."));
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException || (ex is InvalidOperationException && context.CancellationToken.IsCancellationRequested))
         {

@@ -49,10 +49,11 @@ public sealed class WriterParityTests : IDisposable
             CopyTree(serviceRun, Path.Combine(outDir, "parity-service"));
         }
 
+        // The service keeps each worker as its own TensorBoard run: <run>/<sub-run>/w0/ holds what the writer kept in <sub-run>/.
         var localByEvents = ReadWithEvents(_local.Path);
-        var serviceByEvents = ReadWithEvents(serviceRun);
+        var serviceByEvents = ReadWithEvents(serviceRun, worker: "w0");
         var localByProtos = ReadWithOwnProtos(_local.Path);
-        var serviceByProtos = ReadWithOwnProtos(serviceRun);
+        var serviceByProtos = ReadWithOwnProtos(serviceRun, worker: "w0");
 
         Assert.Equal(localByEvents, serviceByEvents);
         Assert.Equal(localByProtos, serviceByProtos);
@@ -99,7 +100,7 @@ public sealed class WriterParityTests : IDisposable
     }
 
     /// <summary>Every value of every run below <paramref name="root"/>, through <c>TbBridge.Events</c>, as sorted lines.</summary>
-    private static List<string> ReadWithEvents(string root)
+    private static List<string> ReadWithEvents(string root, string? worker = null)
     {
         var lines = new List<string>();
         foreach (var run in LogDirectory.DiscoverRuns(root))
@@ -116,7 +117,7 @@ public sealed class WriterParityTests : IDisposable
                         ValueKind.Text => v.Text!,
                         _ => string.Empty,
                     };
-                    lines.Add(FormattableString.Invariant($"{run.Name} {v.Tag} {v.Kind} {v.PluginName ?? "-"} {evt.Step} {Bits(evt.WallTime)} {content}"));
+                    lines.Add(FormattableString.Invariant($"{WithoutWorker(run.Name, worker)} {v.Tag} {v.Kind} {v.PluginName ?? "-"} {evt.Step} {Bits(evt.WallTime)} {content}"));
                 }
             }
 
@@ -127,13 +128,25 @@ public sealed class WriterParityTests : IDisposable
         return lines;
     }
 
+    /// <summary>A service run's name with its worker's directory taken off the end (<c>w0</c> → <c>.</c>, <c>sub/w0</c> → <c>sub</c>).</summary>
+    private static string WithoutWorker(string run, string? worker)
+    {
+        if (worker is null)
+        {
+            return run;
+        }
+
+        Assert.True(run == worker || run.EndsWith("/" + worker, StringComparison.Ordinal), $"'{run}' is not a directory of worker '{worker}'");
+        return run == worker ? "." : run[..^(worker.Length + 1)];
+    }
+
     /// <summary>The same, read with a plain TFRecord loop and the test's own generated <c>tensorboard.Event</c>.</summary>
-    private static List<string> ReadWithOwnProtos(string root)
+    private static List<string> ReadWithOwnProtos(string root, string? worker = null)
     {
         var lines = new List<string>();
         foreach (string file in Directory.EnumerateFiles(root, "*tfevents*", SearchOption.AllDirectories))
         {
-            string run = Path.GetRelativePath(root, Path.GetDirectoryName(file)!).Replace('\\', '/');
+            string run = WithoutWorker(Path.GetRelativePath(root, Path.GetDirectoryName(file)!).Replace('\\', '/'), worker);
             byte[] bytes = File.ReadAllBytes(file);
             for (int offset = 0; offset < bytes.Length;)
             {

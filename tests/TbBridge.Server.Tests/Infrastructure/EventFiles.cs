@@ -8,11 +8,12 @@ internal static class EventFiles
     public static string RunDirectory(string dataDirectory, string project, string run) =>
         Path.Combine([dataDirectory, project, .. run.Split('/')]);
 
+    /// <summary>Every event file of the run, its workers' directories included, in name order.</summary>
     public static IReadOnlyList<string> Files(string dataDirectory, string project, string run)
     {
         string directory = RunDirectory(dataDirectory, project, run);
         return Directory.Exists(directory)
-            ? Directory.GetFiles(directory).Where(f => EventFileNames.IsEventFile(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToArray()
+            ? Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Where(f => EventFileNames.IsEventFile(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToArray()
             : [];
     }
 

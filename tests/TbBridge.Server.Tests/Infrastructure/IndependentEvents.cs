@@ -22,7 +22,7 @@ internal static class IndependentEvents
             return points;
         }
 
-        foreach (string file in Directory.EnumerateFiles(directory, "*tfevents*"))
+        foreach (string file in Directory.EnumerateFiles(directory, "*tfevents*", SearchOption.AllDirectories)) // the workers' directories too
         {
             foreach (var evt in Records(File.ReadAllBytes(file)))
             {

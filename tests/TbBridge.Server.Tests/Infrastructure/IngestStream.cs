@@ -26,7 +26,8 @@ internal sealed class IngestStream : IAsyncDisposable
     /// <summary>How the call ended, once it has.</summary>
     public RpcException? Failure { get; private set; }
 
-    public static async Task<IngestStream> OpenAsync(GrpcChannel channel, string project, string run, string worker, string streamId, string? apiKey = null)
+    /// <param name="retryBusy">Retry while the service answers ABORTED (the stream or worker still live on an old connection).</param>
+    public static async Task<IngestStream> OpenAsync(GrpcChannel channel, string project, string run, string worker, string streamId, string? apiKey = null, bool retryBusy = true)
     {
         var client = new IngestService.IngestServiceClient(channel);
         var headers = new Metadata();
@@ -51,6 +52,14 @@ internal sealed class IngestStream : IAsyncDisposable
                 // The service never got 'open' (HttpClient retried the request on a new connection after the
                 // body had gone to the old one): open again, as RemoteSink and `tbbridge upload` do.
                 call.Dispose();
+                continue;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Aborted && retryBusy && attempt < 50)
+            {
+                // The stream's previous connection, just cancelled here, is still being closed there: retry after a
+                // backoff, as every client does with ABORTED.
+                call.Dispose();
+                await Task.Delay(100);
                 continue;
             }
             catch

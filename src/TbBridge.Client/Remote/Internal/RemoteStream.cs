@@ -247,6 +247,13 @@ internal sealed class RemoteStream
         var connection = await IngestConnection.OpenAsync(_client, _headers, open, _options.OpenTimeout, _time, _outbox.Acknowledge, _abort.Token).ConfigureAwait(false);
         await using var _ = connection.ConfigureAwait(false);
         ulong sent = connection.HeldSequence;
+        if (sent > _outbox.LastSequence)
+        {
+            // Another writer used this stream id: its sequences are not ours, and taking them as acks would drop
+            // batches the service never got. Keep them, and say why nothing is sent.
+            throw new InvalidOperationException($"The service holds stream '{StreamId}' up to sequence {sent}, beyond this writer's {_outbox.LastSequence}: another writer uses this stream id. Nothing was acknowledged; give each writer its own spool directory or stream id.");
+        }
+
         _outbox.Acknowledge(sent);
         _connected = true;
         _outbox.Pulse();

@@ -40,6 +40,34 @@ internal static class AlertText
         return text.ToString();
     }
 
+    /// <summary>One line of a run's alert log: severity, rule, tag, step and message.</summary>
+    public static string Line(AlertSeverity severity, string kind, string tag, long step, string message) =>
+        string.Create(CultureInfo.InvariantCulture, $"**{severity.ToWireString()}** `{kind}` on `{tag}` at step {step}: {message}");
+
+    /// <summary>
+    /// The text entry of an alert: the alert itself in full, then every alert of the worker's run so far, newest
+    /// first (<paramref name="log"/>, this one included), so the newest entry, which TensorBoard always keeps when
+    /// it samples a tag's text (10 entries by default), shows them all. At most <paramref name="maxLines"/> are
+    /// listed; the entry says how many more there are and where to find them.
+    /// </summary>
+    public static string Entry(Alert alert, string worker, IReadOnlyList<string> log, long total, int maxLines)
+    {
+        var text = new StringBuilder(Markdown(alert, worker));
+        text.Append(CultureInfo.InvariantCulture, $"\n\n---\n\n**Alerts of this run so far** ({total}, newest first):\n");
+        int shown = Math.Min(log.Count, maxLines);
+        for (int i = 0; i < shown; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n{i + 1}. {log[log.Count - 1 - i]}");
+        }
+
+        if (total > shown)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n\n… and {total - shown} earlier ones: `tbbridge alerts` lists every one.");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>A number as a person reads it: six significant digits, invariant culture, <c>NaN</c> and <c>Infinity</c> by name.</summary>
     public static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using TbBridge.Server.Internal.Ingest;
 
 namespace TbBridge.Server.Internal.Analysis;
 
-/// <summary>One <see cref="RunAnalyzer"/> per worker stream, with the engine's default thresholds.</summary>
+/// <summary>One <see cref="RunAnalyzer"/> per worker of a run, with the engine's default thresholds.</summary>
 internal sealed class RunAnalyzerFactory : IStreamAnalysisFactory
 {
     private readonly AnalysisOptions _options;
@@ -15,7 +15,7 @@ internal sealed class RunAnalyzerFactory : IStreamAnalysisFactory
 
     public IStreamAnalysis Create(StreamIdentity stream, Action<Alert> raise)
     {
-        var analyzer = new RunAnalyzer(stream.Project + "/" + stream.Run, _options);
+        var analyzer = new RunAnalyzer(stream.Project + "/" + stream.Run + "/" + stream.Worker, _options);
         analyzer.AlertRaised += raise;
         return new RunAnalysis(analyzer);
     }

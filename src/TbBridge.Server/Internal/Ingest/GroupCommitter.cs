@@ -126,7 +126,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
             catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
                 Log.SessionCommitFailed(_logger, session.Identity.StreamId, ex);
-                session.Abort("The service could not write this stream's event file; reconnect to resume.");
+                FailLocked(session, ex);
             }
         }
 
@@ -143,7 +143,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
 
         try
         {
-            _sync.FlushAll(prepared.Select(p => p.Session.SyncHandle).ToArray());
+            _sync.FlushAll(prepared.Select(p => p.SyncHandle).ToArray());
 
             long synced = System.Diagnostics.Stopwatch.GetTimestamp();
             _store.SaveAll(states);
@@ -154,12 +154,13 @@ internal sealed class GroupCommitter : IAsyncDisposable
                 Log.CommitStats(_logger, Stats.Cycles, Stats.AverageStreams, Stats.AverageSyncMs, Stats.AverageSaveMs);
             }
         }
-        catch (Exception)
+        catch (Exception ex)
         {
-            // Nothing of this cycle is acked; its streams end and resume from the last saved state.
+            // Nothing of this cycle is acked: its streams end, their files go back to the last saved state, and their
+            // clients resume from it and send the rest again.
             foreach (var p in prepared)
             {
-                p.Session.Abort("The service could not make this stream durable; reconnect to resume.");
+                FailLocked(p.Session, ex);
             }
 
             throw;
@@ -168,7 +169,33 @@ internal sealed class GroupCommitter : IAsyncDisposable
         StateSaved?.Invoke(states);
         foreach (var p in prepared)
         {
-            p.Session.CompleteCommit(p.Sequence);
+            p.Session.CompleteCommit(p.Sequence, p.FileLength);
+        }
+    }
+
+    /// <summary>
+    /// Ends a session whose storage failed and cuts its file back to the last durable offset. Under the commit lock,
+    /// so no commit of it is between its fsync and its saved state (the cut would undo what that state says).
+    /// </summary>
+    public void Fail(StreamSession session, Exception error)
+    {
+        lock (_commitGate)
+        {
+            FailLocked(session, error);
+        }
+    }
+
+    private void FailLocked(StreamSession session, Exception error)
+    {
+        session.Fail(error);
+        try
+        {
+            session.RollBack();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The stream's next open, or the next start, cuts it back again: what is beyond the durable offset is never read as acked.
+            IngestLog.RollBackFailed(_logger, session.Identity.StreamId, session.RelativeFile, ex);
         }
     }
 

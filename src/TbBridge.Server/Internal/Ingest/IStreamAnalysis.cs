@@ -1,7 +1,16 @@
 namespace TbBridge.Server.Internal.Ingest;
 
-/// <summary>The analysis of one worker stream: sees every accepted batch, raises alerts through its factory's callback.</summary>
+/// <summary>
+/// The analysis of one worker of one run: sees every accepted batch of its streams, across reconnects, and raises
+/// alerts through its factory's callback.
+/// </summary>
 internal interface IStreamAnalysis
 {
     void Observe(IngestBatch batch);
+
+    /// <summary>Feeds the worker's own event files, oldest first: the analysis of a run the service held before it started. Returns the points fed.</summary>
+    long Replay(IReadOnlyList<string> files);
+
+    /// <summary>The worker's stream ended cleanly: the end-of-run checks run.</summary>
+    void Complete();
 }

@@ -4,6 +4,6 @@ namespace TbBridge.Server.Internal.Ingest;
 
 internal interface IStreamAnalysisFactory
 {
-    /// <summary>A fresh analysis for one stream; <paramref name="raise"/> is called synchronously for each alert.</summary>
+    /// <summary>A fresh analysis for one worker of a run; <paramref name="raise"/> is called synchronously for each alert.</summary>
     IStreamAnalysis Create(StreamIdentity stream, Action<Alert> raise);
 }

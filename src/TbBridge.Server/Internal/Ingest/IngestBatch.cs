@@ -27,4 +27,32 @@ internal sealed class IngestBatch
     public IReadOnlyList<HparamsPoint> Hparams { get; }
 
     public int PointCount => Scalars.Count + Histograms.Count + Texts.Count + Hparams.Count;
+
+    /// <summary>The tags that carry at least one point of this batch (a tag table may name more).</summary>
+    public IEnumerable<string> TagsWithPoints()
+    {
+        var used = new bool[Tags.Length];
+        foreach (int index in Scalars.TagIndex)
+        {
+            used[index] = true;
+        }
+
+        foreach (var h in Histograms)
+        {
+            used[h.TagIndex] = true;
+        }
+
+        foreach (var t in Texts)
+        {
+            used[t.TagIndex] = true;
+        }
+
+        for (int i = 0; i < used.Length; i++)
+        {
+            if (used[i])
+            {
+                yield return Tags[i];
+            }
+        }
+    }
 }

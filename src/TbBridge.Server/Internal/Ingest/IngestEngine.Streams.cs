@@ -4,81 +4,67 @@ namespace TbBridge.Server.Internal.Ingest;
 internal sealed partial class IngestEngine
 {
     /// <summary>
-    /// Opens (or resumes) a stream. A connection still holding the same stream id is ended first, and its
-    /// writes committed, so the last sequence returned covers everything the old connection wrote.
+    /// Opens (or resumes) a stream. Refused while the stream id, or another stream of the same worker, is live on
+    /// another connection: a second writer never takes over, so none can be told that sequences it never sent are durable.
     /// </summary>
     public async Task<(StreamSession Session, bool Resumed)> OpenAsync(StreamIdentity identity, CancellationToken cancellationToken)
     {
-        StreamSession? previous;
-        lock (_gate)
-        {
-            ThrowIfStopping();
-            _active.TryGetValue(identity.StreamId, out previous);
-        }
-
-        if (previous is not null)
-        {
-            Log.StreamTakenOver(_logger, identity.StreamId);
-            previous.Abort("Another connection resumed this stream.");
-            try
-            {
-                await previous.Closed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Its final commit failed: the resume state is the last one saved, which is still correct.
-            }
-        }
-
+        var key = identity.Key;
         StreamState? state;
         lock (_gate)
         {
             ThrowIfStopping();
-            if (_active.ContainsKey(identity.StreamId) || !_opening.Add(identity.StreamId))
+            if (_active.ContainsKey(key) || _opening.Contains(key))
             {
-                throw new StreamRejectedException(StreamRejection.Busy, $"Stream '{identity.StreamId}' is being opened by another connection at the same time.");
+                throw new StreamRejectedException(
+                    StreamRejection.Busy,
+                    $"Stream '{identity.StreamId}' is live on another connection. Retry after a backoff: a connection that died is noticed within the service's keepalive timeout.");
             }
 
-            _states.TryGetValue(identity.StreamId, out state);
+            if (_liveWorkers.ContainsKey(identity.WorkerKey))
+            {
+                throw new StreamRejectedException(
+                    StreamRejection.Busy,
+                    $"Worker '{identity.Worker}' of run '{identity.Run}' is streaming on another connection under another stream id; a worker streams one stream at a time. Retry after a backoff, or use another worker name.");
+            }
+
+            _states.TryGetValue(key, out state);
+            if (state is not null && (state.Identity.Run != identity.Run || state.Identity.Worker != identity.Worker))
+            {
+                throw new StreamRejectedException(StreamRejection.Conflict, $"Stream id '{identity.StreamId}' is bound to another run or worker of this project; use a new stream id.");
+            }
+
+            _opening.Add(key);
+            _liveWorkers[identity.WorkerKey] = key;
         }
 
         StreamSession session;
         try
         {
-            if (state is not null && (state.Identity.Project != identity.Project || state.Identity.Run != identity.Run || state.Identity.Worker != identity.Worker))
-            {
-                throw new StreamRejectedException(
-                    StreamRejection.Conflict,
-                    $"Stream '{identity.StreamId}' belongs to {state.Identity.Project}/{state.Identity.Run} worker '{state.Identity.Worker}'; use a new stream id.");
-            }
-
-            // File creation can block on a busy disk: it happens outside the engine's lock, which the committer needs.
-            var writer = CreateWriter(identity);
-            session = new StreamSession(identity, writer, Path.GetRelativePath(DataDirectory, writer.FilePath), state?.LastSequence ?? 0);
+            session = await Task.Run(() => CreateSession(identity, state), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             lock (_gate)
             {
-                _opening.Remove(identity.StreamId);
+                _opening.Remove(key);
+                _liveWorkers.Remove(identity.WorkerKey);
             }
 
             throw;
         }
 
-        var current = session;
-        session.Analysis = _analysis.Create(identity, alert => _alerts.Route(current, alert));
-        bool resumed = state is not null;
         lock (_gate)
         {
-            _opening.Remove(identity.StreamId);
+            _opening.Remove(key);
             if (_stopping)
             {
+                _liveWorkers.Remove(identity.WorkerKey);
                 session.Dispose();
                 ThrowIfStopping();
             }
 
-            _active[identity.StreamId] = session;
+            _active[key] = session;
             _activeSnapshot = [.. _active.Values];
         }
 
@@ -86,18 +72,23 @@ internal sealed partial class IngestEngine
         run.AddWorker(identity.Worker);
         run.StreamOpened();
         _observer.Opened(session);
-        _committer!.Notify();
         Log.StreamOpened(_logger, identity.StreamId, identity.Project, identity.Run, identity.Worker, session.LastDurable, session.RelativeFile);
-        return (session, resumed);
+        return (session, state is not null);
     }
 
-    /// <summary>Writes a batch (a resend of a durable one is acked and dropped), analyses it, and asks for a commit.</summary>
+    /// <summary>Writes a batch, analyses it, and asks for a commit. A refused batch writes nothing; a failed write ends the stream.</summary>
     public int Append(StreamSession session, IngestBatch batch)
     {
-        int written = session.Append(batch, out bool duplicate);
-        if (duplicate)
+        int written;
+        try
         {
-            return 0;
+            written = session.Append(batch);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            IngestLog.WriteFailed(_logger, session.Identity.StreamId, session.RelativeFile, ex);
+            _committer!.Fail(session, ex);
+            throw session.Failure!;
         }
 
         long maxStep = long.MinValue;
@@ -112,7 +103,7 @@ internal sealed partial class IngestEngine
         }
 
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
-        run.AddTags(batch.Tags);
+        run.AddTags(batch.TagsWithPoints());
         run.AddPoints(written, maxStep);
         _observer.Received(session, batch);
         _committer!.Notify();
@@ -122,29 +113,37 @@ internal sealed partial class IngestEngine
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The data is written and will be acked; only this stream's analysis stops.
-            Log.AnalysisFailed(_logger, session.Identity.StreamId, ex);
-            session.Analysis = null;
+            // The data is written and will be acked; the analysis goes on with the next batch.
+            IngestLog.AnalysisFailed(_logger, session.Identity.Project, session.Identity.Run, session.Identity.Worker, ex);
         }
 
         return written;
     }
 
-    /// <summary>Ends a session: a last commit (its final ack), then the file is closed.</summary>
+    /// <summary>
+    /// Ends a session: the worker's end-of-run checks when the client ended it cleanly, a last commit (its final
+    /// ack), then the file is closed. The stream id and the worker stay taken until then, so a resume never
+    /// touches the file while this session's last commit is in flight.
+    /// </summary>
     public async Task CloseAsync(StreamSession session)
     {
-        lock (_gate)
-        {
-            if (_active.TryGetValue(session.Identity.StreamId, out var current) && current == session)
-            {
-                _active.Remove(session.Identity.StreamId);
-                _activeSnapshot = [.. _active.Values];
-            }
-        }
-
+        var identity = session.Identity;
+        bool completed = session.CompletedByClient && session.Failure is null;
         Exception? error = null;
         try
         {
+            if (completed)
+            {
+                try
+                {
+                    session.Analysis?.Complete();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    IngestLog.AnalysisFailed(_logger, identity.Project, identity.Run, identity.Worker, ex);
+                }
+            }
+
             var committer = _committer;
             if (committer is not null)
             {
@@ -156,16 +155,132 @@ internal sealed partial class IngestEngine
             Log.CommitFailed(_logger, ex);
             error = ex;
         }
+        finally
+        {
+            session.Dispose();
+            lock (_gate)
+            {
+                if (_analyses.TryGetValue(identity.WorkerKey, out var analysis) && analysis.Current == session)
+                {
+                    analysis.Current = null;
+                    if (completed)
+                    {
+                        // A later stream of this worker rebuilds it from the files; what it raised is not raised again.
+                        _analyses.Remove(identity.WorkerKey);
+                    }
+                }
 
-        session.Dispose();
-        _runs.GetOrAdd(session.Identity.Project, session.Identity.Run).StreamClosed();
-        _observer.Closed(session, session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken);
-        Log.StreamClosed(_logger, session.Identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
-        session.MarkClosed(error);
+                if (_active.TryGetValue(identity.Key, out var current) && current == session)
+                {
+                    _active.Remove(identity.Key);
+                    _activeSnapshot = [.. _active.Values];
+                    if (_liveWorkers.TryGetValue(identity.WorkerKey, out var holder) && holder == identity.Key)
+                    {
+                        _liveWorkers.Remove(identity.WorkerKey);
+                    }
+                }
+            }
+
+            _runs.GetOrAdd(identity.Project, identity.Run).StreamClosed();
+            _observer.Closed(session, session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken);
+            Log.StreamClosed(_logger, identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
+            session.MarkClosed(error);
+        }
     }
 
     /// <summary>Completes after a full commit cycle that started after the call: everything written before it is durable.</summary>
     public Task CommitAsync() => _committer?.CommitAsync() ?? Task.CompletedTask;
+
+    /// <summary>
+    /// The session of a stream being opened, and its worker's analysis: the one kept since an earlier stream of the
+    /// worker, or a new one that first replays the worker's files (a restart, or a run that was completed before).
+    /// </summary>
+    private StreamSession CreateSession(StreamIdentity identity, StreamState? state)
+    {
+        string relative = state?.File ?? NewRelativeFile(identity);
+        string path = Path.Combine(DataDirectory, relative);
+        long offset = state?.FileOffset ?? 0;
+        if (File.Exists(path))
+        {
+            CutBack(path, offset); // what a failed rollback left beyond the durable offset
+        }
+        else if (offset > 0)
+        {
+            Log.RecoveryFileMissing(_logger, identity.StreamId, path);
+            offset = 0;
+        }
+
+        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile);
+        WorkerAnalysis? analysis;
+        lock (_gate)
+        {
+            _analyses.TryGetValue(identity.WorkerKey, out analysis);
+        }
+
+        // The worker is reserved for this opener (_liveWorkers): nobody else creates its analysis meanwhile.
+        bool replay = analysis is null;
+        if (analysis is null)
+        {
+            var owner = analysis = new WorkerAnalysis(_alerts.RaisedKeys(identity));
+            owner.Analysis = _analysisFactory.Create(identity, alert =>
+            {
+                if (owner.IsNew(alert) && owner.Current is { } current)
+                {
+                    owner.FoundOnReplay += owner.Replaying ? 1 : 0;
+                    _alerts.Route(current, alert);
+                }
+            });
+        }
+
+        lock (_gate)
+        {
+            _analyses[identity.WorkerKey] = analysis;
+            analysis.Current = session;
+        }
+
+        session.Analysis = analysis.Analysis;
+        if (replay)
+        {
+            Replay(identity, analysis);
+        }
+
+        return session;
+    }
+
+    /// <summary>Feeds a new analysis the worker's durable files, oldest first: the service's own copy of what it was sent before.</summary>
+    private void Replay(StreamIdentity identity, WorkerAnalysis analysis)
+    {
+        string[] files;
+        lock (_gate)
+        {
+            files = _states.Values
+                .Where(s => s.Identity.WorkerKey == identity.WorkerKey && s.File is not null && s.FileOffset > 0)
+                .Select(s => Path.Combine(DataDirectory, s.File!))
+                .Where(File.Exists)
+                .OrderBy(Path.GetFileName, StringComparer.Ordinal)
+                .ToArray();
+        }
+
+        if (files.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            analysis.Replaying = true;
+            long points = analysis.Analysis!.Replay(files);
+            IngestLog.AnalysisReplayed(_logger, identity.Project, identity.Run, identity.Worker, files.Length, points, analysis.FoundOnReplay);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            IngestLog.ReplayFailed(_logger, identity.StreamId, string.Join(", ", files), ex);
+        }
+        finally
+        {
+            analysis.Replaying = false;
+        }
+    }
 
     private void ThrowIfStopping()
     {

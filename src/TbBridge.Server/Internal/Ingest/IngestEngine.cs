@@ -10,11 +10,18 @@ namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>
 /// The ingest side of the service, free of gRPC: opens, feeds and closes stream sessions, runs the group
-/// committer, keeps the resume state, and on start cuts every event file back to what was acked.
+/// committer, keeps the resume state and the one analysis of each worker, and on start cuts every stream's
+/// file back to what was acked.
 /// </summary>
+/// <remarks>
+/// Layout: one TensorBoard run per worker, <c>&lt;project&gt;/&lt;run&gt;/&lt;worker&gt;/</c>, and one event file per
+/// stream id in it, registered in the resume state before its first byte is written and continued on resume. At
+/// most one live connection per stream id and one live stream per worker, so no two connections ever append to
+/// one file or one TensorBoard run at once.
+/// </remarks>
 internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
 {
-    private readonly IStreamAnalysisFactory _analysis;
+    private readonly IStreamAnalysisFactory _analysisFactory;
     private readonly IAlertRouter _alerts;
     private readonly IStreamObserver _observer;
     private readonly RunRegistry _runs;
@@ -22,9 +29,11 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, StreamSession> _active = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, StreamState> _states = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _opening = new(StringComparer.Ordinal);
+    private readonly Dictionary<StreamKey, StreamSession> _active = [];
+    private readonly Dictionary<StreamKey, StreamState> _states = [];
+    private readonly HashSet<StreamKey> _opening = [];
+    private readonly Dictionary<WorkerKey, StreamKey> _liveWorkers = [];
+    private readonly Dictionary<WorkerKey, WorkerAnalysis> _analyses = [];
     private StreamSession[] _activeSnapshot = [];
     private StreamStateStore? _store;
     private GroupCommitter? _committer;
@@ -41,7 +50,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         ILogger<IngestEngine> logger)
     {
         DataDirectory = Path.GetFullPath(options.Value.DataDirectory);
-        _analysis = analysis;
+        _analysisFactory = analysis;
         _alerts = alerts;
         _observer = observer;
         _runs = runs;
@@ -64,7 +73,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         _store = new StreamStateStore(Path.Combine(DataDirectory, SqliteDatabase.FileName));
         foreach (var state in _store.LoadAll())
         {
-            _states[state.Identity.StreamId] = state;
+            _states[state.Identity.Key] = state;
             Recover(state);
             var run = _runs.GetOrAdd(state.Identity.Project, state.Identity.Run);
             run.AddWorker(state.Identity.Worker);
@@ -141,12 +150,12 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         {
             foreach (var state in states)
             {
-                _states[state.Identity.StreamId] = state;
+                _states[state.Identity.Key] = state;
             }
         }
     }
 
-    /// <summary>Cuts a stream's last file back to the offset of its last durable sequence: the rest was never acked.</summary>
+    /// <summary>Cuts a stream's file back to the offset of its last durable sequence (the rest was never acked); a file with nothing durable goes.</summary>
     private void Recover(StreamState state)
     {
         if (state.File is null)
@@ -157,16 +166,23 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         string path = Path.Combine(DataDirectory, state.File);
         if (!File.Exists(path))
         {
-            Log.RecoveryFileMissing(_logger, state.Identity.StreamId, path);
+            if (state.FileOffset > 0)
+            {
+                Log.RecoveryFileMissing(_logger, state.Identity.StreamId, path);
+            }
+
             return;
         }
 
         long length = new FileInfo(path).Length;
-        if (length > state.FileOffset)
+        if (state.FileOffset == 0)
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
-            stream.SetLength(state.FileOffset);
-            stream.Flush(flushToDisk: true);
+            File.Delete(path);
+            IngestLog.RecoveryRemoved(_logger, state.Identity.StreamId, path);
+        }
+        else if (length > state.FileOffset)
+        {
+            CutBack(path, state.FileOffset);
             Log.RecoveryTruncated(_logger, state.Identity.StreamId, path, length - state.FileOffset, state.LastSequence);
         }
         else if (length < state.FileOffset)
@@ -175,23 +191,57 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         }
     }
 
-    private string RunDirectory(StreamIdentity identity)
+    private static void CutBack(string path, long length)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        if (RandomAccess.GetLength(handle) > length)
+        {
+            RandomAccess.SetLength(handle, length);
+            RandomAccess.FlushToDisk(handle);
+        }
+    }
+
+    /// <summary>A new stream's event file, relative to the data directory: <c>&lt;project&gt;/&lt;run&gt;/&lt;worker&gt;/events.out.tfevents.…</c>.</summary>
+    private string NewRelativeFile(StreamIdentity identity)
     {
         // The names were validated (NameRules); this is the second line of defence against escaping the data directory.
-        string directory = Path.GetFullPath(Path.Combine([DataDirectory, identity.Project, .. identity.Run.Split('/')]));
+        string directory = Path.GetFullPath(Path.Combine([DataDirectory, identity.Project, .. identity.Run.Split('/'), identity.Worker]));
         if (!directory.StartsWith(DataDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new StreamRejectedException(StreamRejection.InvalidName, "The run directory would be outside the data directory.");
         }
 
-        return directory;
+        string name = EventFileWriter.NewFileName(new EventFileWriterOptions { HostName = NameRules.FileSafeHost(identity.Host), TimeProvider = _time });
+        return Path.GetRelativePath(DataDirectory, Path.Combine(directory, name));
     }
 
-    private EventFileWriter CreateWriter(StreamIdentity identity) => EventFileWriter.Create(RunDirectory(identity), new EventFileWriterOptions
+    /// <summary>
+    /// Opens a session's file at its first write: the resume state names it first (durably), so a crash at any later
+    /// point finds it and cuts it back; then it is created, or continued from its durable offset.
+    /// </summary>
+    private EventFileWriter OpenFile(StreamSession session)
     {
-        FileNameSuffix = "." + identity.Worker,
-        HostName = NameRules.FileSafeHost(identity.Host),
-        TimeProvider = _time,
-        BufferSize = 256 * 1024,
-    });
+        bool registered;
+        lock (_gate)
+        {
+            registered = _states.TryGetValue(session.Identity.Key, out var state) && state.File == session.RelativeFile;
+        }
+
+        if (!registered)
+        {
+            var state = new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset);
+            try
+            {
+                _store!.SaveAll([state]);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                throw new IOException("The stream's file could not be registered in the resume state.", ex);
+            }
+
+            OnStateSaved([state]);
+        }
+
+        return EventFileWriter.Open(session.FilePath, session.DurableOffset, new EventFileWriterOptions { TimeProvider = _time, BufferSize = 256 * 1024 });
+    }
 }

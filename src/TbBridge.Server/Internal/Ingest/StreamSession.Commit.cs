@@ -2,36 +2,38 @@ using Microsoft.Win32.SafeHandles;
 
 namespace TbBridge.Server.Internal.Ingest;
 
-/// <summary>The group committer's side of a session: prepare under the lock, fsync outside it, then ack.</summary>
+/// <summary>The group committer's side of a session: prepare under the lock, fsync outside it, then ack; or roll back.</summary>
 internal sealed partial class StreamSession
 {
     /// <summary>
     /// Hands buffered records to the OS and captures what a commit will cover: the last sequence written and
-    /// the file length it ends at. Null when nothing changed since the last commit.
+    /// the file length it ends at. Null when nothing changed since the last commit, or the session failed.
     /// </summary>
     public PreparedCommit? PrepareCommit()
     {
         lock (_gate)
         {
-            if (!_dirty || _disposed)
+            if (!_dirty || _disposed || Failure is not null || _writer is null)
             {
                 return null;
             }
 
             _writer.Flush();
             _dirty = false;
-            return new PreparedCommit(this, _lastWritten, _writer.Length);
+            return new PreparedCommit(this, _lastWritten, _writer.Length, _syncHandle!);
         }
     }
 
-    /// <summary>A second handle on the event file, for fsync while appends go on through the writer.</summary>
-    public SafeFileHandle SyncHandle => _syncHandle;
-
     /// <summary>The commit is durable (file and resume state): ack it.</summary>
-    public void CompleteCommit(ulong sequence)
+    public void CompleteCommit(ulong sequence, long fileLength)
     {
         lock (_gate)
         {
+            if (fileLength > _durableOffset)
+            {
+                _durableOffset = fileLength;
+            }
+
             if (sequence > _lastDurable)
             {
                 _lastDurable = sequence;
@@ -39,6 +41,39 @@ internal sealed partial class StreamSession
         }
 
         _acks.Writer.TryWrite(sequence);
+    }
+
+    /// <summary>
+    /// Cuts the file back to its durable offset, so that bytes of batches that were never acked (the client sends them
+    /// again) are not left in it; a file with nothing durable is removed. Only the committer calls it, under its commit
+    /// lock, so no commit of this session is between its fsync and its saved state meanwhile. Throws if the cut fails:
+    /// the next open of the stream, or the next start, cuts it again.
+    /// </summary>
+    public void RollBack()
+    {
+        lock (_gate)
+        {
+            CloseFile();
+            _lastWritten = _lastDurable;
+            _dirty = false;
+            if (!File.Exists(FilePath))
+            {
+                return;
+            }
+
+            if (_durableOffset == 0)
+            {
+                File.Delete(FilePath);
+                return;
+            }
+
+            using var handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            if (RandomAccess.GetLength(handle) > _durableOffset)
+            {
+                RandomAccess.SetLength(handle, _durableOffset);
+                RandomAccess.FlushToDisk(handle);
+            }
+        }
     }
 
     /// <summary>Marks the session closed; the engine calls it after the session's final commit.</summary>
@@ -65,17 +100,31 @@ internal sealed partial class StreamSession
             }
 
             _disposed = true;
-            try
-            {
-                _writer.Dispose();
-            }
-            finally
-            {
-                _syncHandle.Dispose();
-            }
+            CloseFile();
+        }
+    }
+
+    /// <summary>Closes the writer and the sync handle; a writer whose last flush fails (the disk is full) is closed all the same.</summary>
+    private void CloseFile()
+    {
+        var writer = _writer;
+        var handle = _syncHandle;
+        _writer = null;
+        _syncHandle = null;
+        try
+        {
+            writer?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Its buffer could not be written: those bytes were never acked, and the file is cut back below or on the next open.
+        }
+        finally
+        {
+            handle?.Dispose();
         }
     }
 }
 
 /// <summary>What one session contributes to a group commit.</summary>
-internal sealed record PreparedCommit(StreamSession Session, ulong Sequence, long FileLength);
+internal sealed record PreparedCommit(StreamSession Session, ulong Sequence, long FileLength, SafeFileHandle SyncHandle);

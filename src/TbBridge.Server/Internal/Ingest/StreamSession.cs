@@ -6,42 +6,56 @@ using TbBridge.Events;
 namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>
-/// One connected stream: its own event file, the sequences written and made durable, and the acks owed to
-/// the client. The gRPC call appends; the group committer flushes, fsyncs and completes acks.
+/// One connected stream: its event file (one per stream id, created at its first write and continued on resume),
+/// the sequences written and made durable, and the acks owed to the client. The gRPC call appends; the group
+/// committer flushes, fsyncs and completes acks. A failed write or commit ends the session, and the committer
+/// rolls its file back to the last durable offset before anything else is written to it.
 /// </summary>
 internal sealed partial class StreamSession : IDisposable
 {
-    private readonly EventFileWriter _writer;
-    private readonly SafeFileHandle _syncHandle;
+    private readonly Func<StreamSession, EventFileWriter> _openFile;
     private readonly Lock _gate = new();
     private readonly Channel<ulong> _acks = Channel.CreateBounded<ulong>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly EventEncoder _encoder = new();
+    private EventFileWriter? _writer;
+    private SafeFileHandle? _syncHandle;
     private ulong _lastWritten;
     private ulong _lastDurable;
-    private bool _dirty = true; // the new file's header is not durable yet
+    private long _durableOffset;
+    private bool _dirty;
     private bool _disposed;
 
-    public StreamSession(StreamIdentity identity, EventFileWriter writer, string relativeFile, ulong lastDurable)
+    /// <param name="identity">Who writes.</param>
+    /// <param name="path">The stream's event file, absolute.</param>
+    /// <param name="relativeFile">The same, relative to the data directory.</param>
+    /// <param name="lastDurable">The last durable sequence (0 for a new stream).</param>
+    /// <param name="durableOffset">The file's durable length (0 when nothing of it is durable yet).</param>
+    /// <param name="openFile">Opens the file for the first write, cut back to <see cref="DurableOffset"/> (the engine registers it first).</param>
+    public StreamSession(StreamIdentity identity, string path, string relativeFile, ulong lastDurable, long durableOffset, Func<StreamSession, EventFileWriter> openFile)
     {
         Identity = identity;
-        _writer = writer;
+        FilePath = path;
         RelativeFile = relativeFile;
         _lastWritten = lastDurable;
         _lastDurable = lastDurable;
-        _syncHandle = File.OpenHandle(writer.FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _durableOffset = durableOffset;
+        _openFile = openFile;
     }
 
     public StreamIdentity Identity { get; }
 
-    /// <summary>This stream's analysis; set once by the engine right after creation.</summary>
+    /// <summary>This stream's worker analysis; set by the engine right after creation.</summary>
     public IStreamAnalysis? Analysis { get; set; }
+
+    /// <summary>The event file, absolute.</summary>
+    public string FilePath { get; }
 
     /// <summary>The event file, relative to the data directory.</summary>
     public string RelativeFile { get; }
 
-    /// <summary>Cancelled when the session must end: taken over by a reconnect, the service stopping, or a failed commit.</summary>
+    /// <summary>Cancelled when the session must end: the service stopping, a failed write or commit, or the idle timeout.</summary>
     public CancellationToken Aborted => _aborted.Token;
 
     /// <summary>Set when the client closed its side of the call (a clean end), before the session is closed.</summary>
@@ -49,6 +63,9 @@ internal sealed partial class StreamSession : IDisposable
 
     /// <summary>Why the session was aborted, when it was.</summary>
     public string? AbortReason { get; private set; }
+
+    /// <summary>Set when the stream's storage failed; the call ends with its status.</summary>
+    public StreamRejectedException? Failure { get; private set; }
 
     /// <summary>Completes once the session is closed and its last commit is done.</summary>
     public Task Closed => _closed.Task;
@@ -58,43 +75,61 @@ internal sealed partial class StreamSession : IDisposable
 
     public ulong LastDurable => Volatile.Read(ref _lastDurable);
 
+    /// <summary>The file's length at the last durable sequence.</summary>
+    public long DurableOffset
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _durableOffset;
+            }
+        }
+    }
+
     /// <summary>
-    /// Writes a batch unless its sequence was already written (a resend), in which case nothing is written.
-    /// Returns the number of points written.
+    /// Writes a batch whose sequence is above every one this stream holds (refused otherwise, with nothing written).
+    /// Returns the number of points written. An I/O error fails the session (see <see cref="Fail"/>) and is thrown.
     /// </summary>
-    public int Append(IngestBatch batch, out bool duplicate)
+    public int Append(IngestBatch batch)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (batch.Sequence <= _lastWritten)
+            if (Failure is not null)
             {
-                duplicate = true;
-                if (batch.Sequence <= _lastDurable)
-                {
-                    _acks.Writer.TryWrite(_lastDurable);
-                }
-
-                return 0;
+                throw Failure;
             }
 
-            duplicate = false;
-            WriteScalars(batch);
+            if (batch.Sequence is 0 or > long.MaxValue)
+            {
+                throw new StreamRejectedException(StreamRejection.InvalidBatch, $"Batch sequence {batch.Sequence} is out of range: sequences run from 1 to 2^63-1.");
+            }
+
+            if (batch.Sequence <= _lastWritten)
+            {
+                throw new StreamRejectedException(
+                    StreamRejection.SequenceNotRising,
+                    $"Batch {batch.Sequence} is not above {_lastWritten}, the last sequence this stream holds; nothing was written. A resumed stream sends only batches above StreamOpened.last_sequence, in rising order.");
+            }
+
+            var writer = Writer();
+            WriteScalars(writer, batch);
             foreach (var h in batch.Histograms)
             {
-                _writer.WriteEvent(_encoder.Histogram(batch.Tags[h.TagIndex], h.Step, h.WallTime, h.Histogram));
+                writer.WriteEvent(_encoder.Histogram(batch.Tags[h.TagIndex], h.Step, h.WallTime, h.Histogram));
             }
 
             foreach (var text in batch.Texts)
             {
-                _writer.WriteEvent(_encoder.Text(batch.Tags[text.TagIndex], text.Step, text.WallTime, text.Text));
+                writer.WriteEvent(_encoder.Text(batch.Tags[text.TagIndex], text.Step, text.WallTime, text.Text));
             }
 
             foreach (var session in batch.Hparams)
             {
                 foreach (byte[] record in _encoder.Hparams(session.Step, session.WallTime, session.Hparams))
                 {
-                    _writer.WriteEvent(record);
+                    writer.WriteEvent(record);
                 }
             }
 
@@ -109,14 +144,25 @@ internal sealed partial class StreamSession : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed)
+            if (_disposed || Failure is not null)
             {
                 return;
             }
 
-            _writer.WriteEvent(_encoder.Text(tag, step, wallTime, text));
+            Writer().WriteEvent(_encoder.Text(tag, step, wallTime, text));
             _dirty = true;
         }
+    }
+
+    /// <summary>Ends the session because its storage failed: nothing more is written, and the call ends with the failure's status.</summary>
+    public void Fail(Exception error)
+    {
+        lock (_gate)
+        {
+            Failure ??= StorageErrors.ToRejection(error);
+        }
+
+        Abort(Failure.Message);
     }
 
     public void Abort(string reason)
@@ -131,7 +177,19 @@ internal sealed partial class StreamSession : IDisposable
         }
     }
 
-    private void WriteScalars(IngestBatch batch)
+    private EventFileWriter Writer()
+    {
+        if (_writer is null)
+        {
+            _writer = _openFile(this);
+            _syncHandle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            _dirty = true; // a new file's header, or the cut of a continued one, is not durable yet
+        }
+
+        return _writer;
+    }
+
+    private void WriteScalars(EventFileWriter writer, IngestBatch batch)
     {
         var scalars = batch.Scalars;
         if (scalars.Count == 0)
@@ -147,7 +205,7 @@ internal sealed partial class StreamSession : IDisposable
 
         for (int i = 0; i < scalars.Count; i++)
         {
-            _writer.WriteEvent(_encoder.Scalar(tagBytes[scalars.TagIndex[i]], scalars.Steps[i], scalars.WallTimes[i], scalars.Values[i]));
+            writer.WriteEvent(_encoder.Scalar(tagBytes[scalars.TagIndex[i]], scalars.Steps[i], scalars.WallTimes[i], scalars.Values[i]));
         }
     }
 }

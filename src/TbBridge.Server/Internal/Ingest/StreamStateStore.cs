@@ -4,28 +4,20 @@ using TbBridge.Server.Internal.Storage;
 namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>
-/// Resume state per stream id in SQLite (<c>tbbridge.db</c> in the data directory, WAL, synchronous=FULL),
-/// written once per group commit, after the event files it describes are fsync'd.
+/// Resume state per stream in SQLite (<c>tbbridge.db</c> in the data directory, WAL, synchronous=FULL), keyed by
+/// project and stream id: a stream's file is registered before its first byte is written, and its durable sequence
+/// and offset are saved once per group commit, after the file is fsync'd.
 /// </summary>
 internal sealed class StreamStateStore : IDisposable
 {
+    private const string Columns = "stream_id, project, run, worker, host, last_sequence, file, file_offset";
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
     public StreamStateStore(string databasePath)
     {
         _connection = SqliteDatabase.Open(databasePath, fullSync: true);
-        SqliteDatabase.Execute(_connection, """
-            CREATE TABLE IF NOT EXISTS streams (
-                stream_id TEXT PRIMARY KEY,
-                project TEXT NOT NULL,
-                run TEXT NOT NULL,
-                worker TEXT NOT NULL,
-                host TEXT NOT NULL,
-                last_sequence INTEGER NOT NULL,
-                file TEXT,
-                file_offset INTEGER NOT NULL)
-            """);
+        Migrate();
     }
 
     public IReadOnlyList<StreamState> LoadAll()
@@ -33,7 +25,7 @@ internal sealed class StreamStateStore : IDisposable
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT stream_id, project, run, worker, host, last_sequence, file, file_offset FROM streams";
+            command.CommandText = $"SELECT {Columns} FROM streams";
             using var reader = command.ExecuteReader();
             var states = new List<StreamState>();
             while (reader.Read())
@@ -46,7 +38,7 @@ internal sealed class StreamStateStore : IDisposable
         }
     }
 
-    /// <summary>Writes every state in one transaction; durable when it returns.</summary>
+    /// <summary>Writes every state in one transaction; durable when it returns. A state never goes back to a lower sequence.</summary>
     public void SaveAll(IReadOnlyCollection<StreamState> states)
     {
         if (states.Count == 0)
@@ -59,10 +51,11 @@ internal sealed class StreamStateStore : IDisposable
             using var transaction = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO streams (stream_id, project, run, worker, host, last_sequence, file, file_offset)
+            // Sequences are at most 2^63-1 (the engine refuses larger ones), so the signed column compares them right.
+            command.CommandText = $"""
+                INSERT INTO streams ({Columns})
                 VALUES ($id, $project, $run, $worker, $host, $seq, $file, $offset)
-                ON CONFLICT(stream_id) DO UPDATE SET host = excluded.host, last_sequence = excluded.last_sequence,
+                ON CONFLICT(project, stream_id) DO UPDATE SET host = excluded.host, last_sequence = excluded.last_sequence,
                     file = excluded.file, file_offset = excluded.file_offset
                 WHERE excluded.last_sequence >= streams.last_sequence
                 """;
@@ -81,7 +74,7 @@ internal sealed class StreamStateStore : IDisposable
                 run.Value = state.Identity.Run;
                 worker.Value = state.Identity.Worker;
                 host.Value = state.Identity.Host;
-                seq.Value = (long)state.LastSequence;
+                seq.Value = checked((long)state.LastSequence);
                 file.Value = (object?)state.File ?? DBNull.Value;
                 offset.Value = state.FileOffset;
                 command.ExecuteNonQuery();
@@ -97,5 +90,48 @@ internal sealed class StreamStateStore : IDisposable
         {
             _connection.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Creates the table, or moves a database of an older service (stream ids unique across projects, the key
+    /// that let one project's caller end another's stream) to the per-project key; its rows are kept as they are.
+    /// </summary>
+    private void Migrate()
+    {
+        const string create = """
+            CREATE TABLE IF NOT EXISTS streams (
+                stream_id TEXT NOT NULL,
+                project TEXT NOT NULL,
+                run TEXT NOT NULL,
+                worker TEXT NOT NULL,
+                host TEXT NOT NULL,
+                last_sequence INTEGER NOT NULL,
+                file TEXT,
+                file_offset INTEGER NOT NULL,
+                PRIMARY KEY (project, stream_id))
+            """;
+        bool keyedByIdAlone;
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('streams') WHERE pk > 0";
+            keyedByIdAlone = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+        }
+
+        if (!keyedByIdAlone)
+        {
+            SqliteDatabase.Execute(_connection, create);
+            return;
+        }
+
+        using var transaction = _connection.BeginTransaction();
+        foreach (string sql in new[] { "ALTER TABLE streams RENAME TO streams_v1", create, $"INSERT INTO streams ({Columns}) SELECT {Columns} FROM streams_v1", "DROP TABLE streams_v1" })
+        {
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
     }
 }

@@ -24,7 +24,7 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
     private readonly StallRule _stall;
     private readonly TimeSpan _grace;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, StreamWatch> _streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<StreamKey, StreamWatch> _streams = [];
     private ITimer? _timer;
 
     public StreamLivenessMonitor(IOptions<TbBridgeServerOptions> options, IAlertRouter router, RunRegistry runs, TimeProvider time, Lazy<IngestEngine> engine, ILogger<StreamLivenessMonitor> logger)
@@ -156,10 +156,10 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
 
     private StreamWatch Watch(StreamIdentity identity)
     {
-        if (!_streams.TryGetValue(identity.StreamId, out var watch))
+        if (!_streams.TryGetValue(identity.Key, out var watch))
         {
             watch = new StreamWatch(identity);
-            _streams.Add(identity.StreamId, watch);
+            _streams.Add(identity.Key, watch);
         }
 
         return watch;

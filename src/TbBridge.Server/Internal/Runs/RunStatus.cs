@@ -69,10 +69,19 @@ internal sealed class RunStatus
 
     public void StreamClosed() => Interlocked.Decrement(ref _activeStreams);
 
-    public void AddTags(string[] tags)
+    /// <summary>Tags listed for a run at most; a run with more (a tag per step, say) lists the first ones.</summary>
+    public const int MaxListedTags = 10_000;
+
+    /// <summary>Registers the tags that carried points, up to <see cref="MaxListedTags"/>.</summary>
+    public void AddTags(IEnumerable<string> tags)
     {
         foreach (var tag in tags)
         {
+            if (_tags.Count >= MaxListedTags)
+            {
+                return;
+            }
+
             _tags.TryAdd(tag, 0);
         }
     }

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace TbBridge.Server.Internal.Ingest;
+
+/// <summary>The ingest engine's log lines about durability and recovery (event ids 100-129).</summary>
+internal static partial class IngestLog
+{
+    [LoggerMessage(100, LogLevel.Error, "Could not roll stream {StreamId}'s file {File} back to its durable offset; it is cut again when the stream resumes or the service starts")]
+    public static partial void RollBackFailed(ILogger logger, string streamId, string file, Exception exception);
+
+    [LoggerMessage(101, LogLevel.Error, "Stream {StreamId}: writing {File} failed; the file is rolled back to its last durable offset and the stream ends")]
+    public static partial void WriteFailed(ILogger logger, string streamId, string file, Exception exception);
+
+    [LoggerMessage(102, LogLevel.Information, "Recovery: removed {File} (stream {StreamId}): nothing in it was acknowledged")]
+    public static partial void RecoveryRemoved(ILogger logger, string streamId, string file);
+
+    [LoggerMessage(103, LogLevel.Information, "Analysis of {Project}/{Run} worker {Worker} rebuilt from {Files} files ({Points} points); {Alerts} alerts found that were not raised before")]
+    public static partial void AnalysisReplayed(ILogger logger, string project, string run, string worker, int files, long points, int alerts);
+
+    [LoggerMessage(104, LogLevel.Error, "Analysis of {Project}/{Run} worker {Worker} failed on a batch; it goes on with the next one, and the points are written")]
+    public static partial void AnalysisFailed(ILogger logger, string project, string run, string worker, Exception exception);
+
+    [LoggerMessage(105, LogLevel.Warning, "Recovery: stream {StreamId}'s file {File} could not be read back for its analysis")]
+    public static partial void ReplayFailed(ILogger logger, string streamId, string file, Exception exception);
+}
