@@ -5,13 +5,18 @@ internal static class StorageErrors
 {
     // .NET on Unix carries the errno in HResult; on Windows, HRESULT_FROM_WIN32 of the system error.
     private const int Enfile = 23, Emfile = 24, Enospc = 28, Edquot = 122;
+    private const int SqliteFull = 13; // SQLITE_FULL: the resume state could not be saved
     private const int ErrorTooManyOpenFiles = unchecked((int)0x80070004), ErrorHandleDiskFull = unchecked((int)0x80070027), ErrorDiskFull = unchecked((int)0x80070070);
 
     /// <summary>True for a full disk or quota.</summary>
-    public static bool IsDiskFull(Exception error) => error is IOException { HResult: Enospc or Edquot or ErrorDiskFull or ErrorHandleDiskFull };
+    public static bool IsDiskFull(Exception error) =>
+        error is IOException { HResult: Enospc or Edquot or ErrorDiskFull or ErrorHandleDiskFull }
+        || error is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: SqliteFull }
+        || (error.InnerException is { } inner && IsDiskFull(inner));
 
     /// <summary>True when the process (or the system) is out of file descriptors.</summary>
-    public static bool IsOutOfDescriptors(Exception error) => error is IOException { HResult: Emfile or Enfile or ErrorTooManyOpenFiles };
+    public static bool IsOutOfDescriptors(Exception error) =>
+        error is IOException { HResult: Emfile or Enfile or ErrorTooManyOpenFiles } || (error.InnerException is { } inner && IsOutOfDescriptors(inner));
 
     /// <summary>
     /// The refusal a storage error becomes: RESOURCE_EXHAUSTED for a full disk or no descriptors left (retry once
