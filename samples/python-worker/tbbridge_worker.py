@@ -221,8 +221,9 @@ class TbBridgeWriter:
     api_key: sent as 'authorization: Bearer <key>'; default $TBBRIDGE_API_KEY; none = anonymous.
     stream_id: default a fresh uuid4 hex, unique to this writer. Keep it unique: it is bound to this run
         and worker for life, and the service resumes by it.
-    max_batch_points / max_batch_delay: a batch is sealed when it holds this many points or its first
-        point is this old (seconds).
+    max_batch_points / max_batch_bytes / max_batch_delay: a batch is sealed when it holds this many points,
+        about this many bytes (well under the service's 16 MiB message limit), or its first point is this old
+        (seconds).
     open_timeout: an attempt whose 'opened' has not arrived by then is cancelled and retried.
     backoff: a Backoff (the reconnect delays); default 0.2 s doubling to 30 s, +/-20 % jitter.
     on_event: optional callable(kind, detail) told of 'opened', 'retry' and 'failed' (for logs and tests).
@@ -232,12 +233,13 @@ class TbBridgeWriter:
     """
 
     def __init__(self, server, project, run, worker="worker0", *, api_key=None, host=None, stream_id=None,
-                 max_batch_points=8192, max_batch_delay=0.2, open_timeout=30.0, backoff=None, on_event=None):
+                 max_batch_points=8192, max_batch_bytes=4 << 20, max_batch_delay=0.2, open_timeout=30.0, backoff=None,
+                 on_event=None):
         for what, value in (("project", project), ("run", run), ("worker", worker)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f"{what} must be a non-empty string")
-        if max_batch_points < 1 or max_batch_delay <= 0 or open_timeout <= 0:
-            raise ValueError("max_batch_points >= 1, max_batch_delay > 0 and open_timeout > 0 are required")
+        if max_batch_points < 1 or max_batch_bytes < 1 or max_batch_delay <= 0 or open_timeout <= 0:
+            raise ValueError("max_batch_points >= 1, max_batch_bytes >= 1, max_batch_delay > 0 and open_timeout > 0 are required")
         self.server = server
         self.project, self.run, self.worker = project, run, worker
         self.stream_id = stream_id or uuid.uuid4().hex
@@ -245,13 +247,15 @@ class TbBridgeWriter:
         self._open = ingest_pb2.IngestRequest(open=ingest_pb2.OpenStream(
             project=project, run=run, worker=worker, host=host or socket.gethostname(), stream_id=self.stream_id))
         self._max_points = max_batch_points
+        self._max_bytes = max_batch_bytes
         self._max_delay = max_batch_delay
         self._open_timeout = open_timeout
         self._backoff = backoff or Backoff()
         self._on_event = on_event
 
         self._cv = threading.Condition()
-        self._pending = []               # points not yet in a batch: (kind, tag, step, wall_time, payload)
+        self._pending = []               # points not yet in a batch: (kind, tag, step, wall_time, payload, size)
+        self._pending_bytes = 0
         self._pending_since = 0.0
         self._flush_requested = False
         self._sealing = False
@@ -394,8 +398,10 @@ class TbBridgeWriter:
                 raise RuntimeError("the writer is closed")
             if not self._pending:
                 self._pending_since = time.monotonic()
-            self._pending.append((kind, tag, step, wall_time, payload))
-            if len(self._pending) >= self._max_points:
+            size = _wire_size(kind, tag, payload)
+            self._pending.append((kind, tag, step, wall_time, payload, size))
+            self._pending_bytes += size
+            if len(self._pending) >= self._max_points or self._pending_bytes >= self._max_bytes:
                 self._cv.notify_all()
 
     def _raise_if_failed(self):
@@ -426,8 +432,8 @@ class TbBridgeWriter:
                         return
                     if self._pending:
                         age = time.monotonic() - self._pending_since
-                        if (len(self._pending) >= self._max_points or self._flush_requested or self._closing
-                                or age >= self._max_delay):
+                        if (len(self._pending) >= self._max_points or self._pending_bytes >= self._max_bytes
+                                or self._flush_requested or self._closing or age >= self._max_delay):
                             break
                         self._cv.wait(self._max_delay - age)
                     else:
@@ -435,8 +441,15 @@ class TbBridgeWriter:
                         if self._closing:
                             return
                         self._cv.wait()
-                points = self._pending[:self._max_points]
-                del self._pending[:self._max_points]
+                count = size = 0
+                for point in self._pending:
+                    if count and (count >= self._max_points or size + point[5] > self._max_bytes):
+                        break
+                    count += 1
+                    size += point[5]
+                points = self._pending[:count]
+                del self._pending[:count]
+                self._pending_bytes -= size
                 self._pending_since = time.monotonic()
                 sequence = self._next_sequence
                 self._next_sequence += 1
@@ -560,6 +573,15 @@ class TbBridgeWriter:
             self._cv.notify_all()
 
 
+def _wire_size(kind, tag, payload):
+    """About what a point adds to a batch on the wire (its tag counted once per point: an upper bound)."""
+    if kind == "s":
+        return 32 + len(tag)
+    if kind == "h":
+        return 80 + len(tag) + 16 * len(payload["bucket"])
+    return 32 + len(tag) + len(payload.encode("utf-8"))
+
+
 def _build_batch(sequence, points):
     batch = ingest_pb2.PointBatch(sequence=sequence)
     index = {}
@@ -572,7 +594,7 @@ def _build_batch(sequence, points):
         return i
 
     tag_col, step_col, value_col, wall_col = [], [], [], []
-    for kind, tag, step, wall_time, payload in points:
+    for kind, tag, step, wall_time, payload, _ in points:
         if kind == "s":
             tag_col.append(tag_index(tag))
             step_col.append(step)
