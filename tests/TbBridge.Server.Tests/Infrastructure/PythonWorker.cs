@@ -9,7 +9,7 @@ namespace TbBridge.Server.Tests.Infrastructure;
 /// </summary>
 internal static class PythonWorker
 {
-    private const string Modules = "import grpc, grpc_tools.protoc, google.protobuf";
+    private const string Modules = "import grpc, grpc_tools.protoc, google.protobuf.message; grpc.StatusCode.UNAVAILABLE";
 
     private static readonly Lazy<(string? Interpreter, string Tried)> s_found = new(Find);
 
