@@ -36,9 +36,7 @@ public sealed class PythonWorkerTests(ITestOutputHelper output) : IDisposable
     [PythonFact]
     public async Task PythonWorker_ServiceKilledMidStreamAndRestarted_EveryPointOnceAndNanInfOnWatch()
     {
-        var environment = new Dictionary<string, string> { ["TBBRIDGE_PY_GENERATED"] = _generated.Path };
-        var generated = await PythonWorker.RunAsync("generate.py", environment);
-        Assert.True(generated.ExitCode == 0, generated.Output);
+        var environment = await GenerateAsync();
 
         int port = ChildProcessServer.FreePort();
         ChildProcessServer? server = await ChildProcessServer.StartAsync(_data.Path, port);
@@ -100,6 +98,41 @@ public sealed class PythonWorkerTests(ITestOutputHelper output) : IDisposable
         AssertEveryPointOnce();
     }
 
+    [PythonFact]
+    public async Task Histogram_SameValuesAsTheDotNetWriter_SameBucketsStatisticsAndNonFiniteCounts()
+    {
+        // Zeros of both signs, exact limits, values between limits, beyond the last finite limit, NaN and ±Inf.
+        double[] values = [0.0, -0.0, 1e-12, -1e-12, 1e-13, 0.5, 1.0, -1.0, 1.1, 3.14159, -2.71828, 1e19, -1e19, 1e25, -1e25,
+            double.NaN, double.PositiveInfinity, double.NegativeInfinity, 42.0, 42.0, 42.0, 7e-5, -7e-5];
+        string script = Path.Combine(_generated.Path, "histogram.py");
+        await File.WriteAllTextAsync(script, $$"""
+            import json, sys
+            sys.path.insert(0, {{JsonSerializer.Serialize(PythonWorker.SampleDirectory)}})
+            import tbbridge_worker
+            print(json.dumps(tbbridge_worker.histogram([float(a) for a in sys.argv[1:]])))
+            """);
+        var python = await PythonWorker.RunAsync(script, await GenerateAsync(), [.. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))]);
+        Assert.True(python.ExitCode == 0, python.Output);
+        var fromPython = Json(python.Output.Trim().Split('\n')[^1]);
+
+        await using (var writer = new SummaryWriter(_data.Path))
+        {
+            writer.AddHistogram("h", values, 0);
+        }
+
+        var records = Directory.EnumerateFiles(_data.Path, "*tfevents*").SelectMany(f => IndependentEvents.Records(File.ReadAllBytes(f)))
+            .SelectMany(e => e.Summary?.Value ?? []).ToArray();
+        var histo = Assert.Single(records, v => v.Tag == "h").Histo;
+        Assert.Equal([.. histo.BucketLimit], fromPython.GetProperty("bucket_limit").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+        Assert.Equal([.. histo.Bucket], fromPython.GetProperty("bucket").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+        Assert.Equal((histo.Min, histo.Max, histo.Num), (fromPython.GetProperty("min").GetDouble(), fromPython.GetProperty("max").GetDouble(), fromPython.GetProperty("num").GetDouble()));
+        Assert.Equal(histo.Sum, fromPython.GetProperty("sum").GetDouble(), 1e-9 * Math.Abs(histo.Sum));
+        Assert.Equal(histo.SumSquares, fromPython.GetProperty("sum_squares").GetDouble(), 1e-9 * histo.SumSquares);
+        Assert.Equal(
+            (records.Single(v => v.Tag == "h/nan_count").SimpleValue, records.Single(v => v.Tag == "h/inf_count").SimpleValue),
+            ((float)fromPython.GetProperty("nan_count").GetInt32(), (float)fromPython.GetProperty("inf_count").GetInt32()));
+    }
+
     /// <summary>Every point the worker logged is in the service's files exactly once, read back by the tests' own decoder.</summary>
     private void AssertEveryPointOnce()
     {
@@ -140,6 +173,15 @@ public sealed class PythonWorkerTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(Enumerable.Range(0, Steps / HistogramEvery).Select(i => (long)(i * HistogramEvery)), histograms.Select(h => h.Step).Order());
         Assert.All(histograms, h => Assert.Equal(("weights/fc1.weight", 256.0, 256.0), (h.Tag, h.Num, h.BucketTotal)));
+    }
+
+    /// <summary>Generates the protocol code from protos/ into this test's folder; the environment that points the scripts at it.</summary>
+    private async Task<Dictionary<string, string>> GenerateAsync()
+    {
+        var environment = new Dictionary<string, string> { ["TBBRIDGE_PY_GENERATED"] = _generated.Path };
+        var generated = await PythonWorker.RunAsync("generate.py", environment);
+        Assert.True(generated.ExitCode == 0, generated.Output);
+        return environment;
     }
 
     /// <summary>
