@@ -99,6 +99,21 @@ public sealed class PythonWorkerTests(ITestOutputHelper output) : IDisposable
     }
 
     [PythonFact]
+    public async Task PythonWorker_NameTheServiceRefuses_StopsAndRaisesTheStatusWithoutRetrying()
+    {
+        var environment = await GenerateAsync();
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        using var worker = PythonWorker.Start("stream_run.py", environment,
+            "--server", server.Address, "--project", "bad project", "--run", Run, "--steps", "50", "--histogram-every", "0");
+
+        int exitCode = await worker.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(exitCode == 2, $"exit {exitCode}:\n{worker.Output}\n{worker.Error}");
+        var error = Json(worker.Lines[^1]).GetProperty("error").GetString();
+        Assert.StartsWith("INVALID_ARGUMENT: project 'bad project' contains ' '", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(worker.Lines, l => l.Contains("\"retry\"", StringComparison.Ordinal));
+    }
+
+    [PythonFact]
     public async Task Histogram_SameValuesAsTheDotNetWriter_SameBucketsStatisticsAndNonFiniteCounts()
     {
         // Zeros of both signs, exact limits, values between limits, beyond the last finite limit, NaN and ±Inf.
