@@ -3,7 +3,9 @@
 #
 # Why: TorchSharp 0.107.0's libtorch needs libstdc++ with GLIBCXX_3.4.32; Debian 12 ships
 # 3.4.30, so libtorch cannot load on the host. The .NET SDK and the NuGet cache are not
-# installed inside: eng/in-trixie.sh bind-mounts the host's.
+# installed inside: eng/in-trixie.sh bind-mounts the host's. Python's gRPC (python3-grpcio,
+# python3-protobuf, python3-grpc-tools for protoc) is installed for samples/python-worker and
+# its end-to-end test (tests/TbBridge.Server.Tests/EndToEnd/PythonWorkerTests.cs).
 #
 # Usage: eng/trixie-rootfs.sh            prints the rootfs path on stdout
 # Env:   TBBRIDGE_ROOTFS_DIR  folder that holds it, its lock and any partial build
@@ -17,7 +19,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 suite=trixie
 cache=${TBBRIDGE_ROOTFS_DIR:-$repo/.ci/rootfs}
 rootfs=$cache/$suite
-packages=libicu76,libssl3t64,ca-certificates
+# python3-grpcio depends on the virtual libre2-11-absl20240722, which debootstrap does not resolve: name its provider.
+packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11
 stamp_text="suite=$suite variant=minbase include=$packages v1"
 stamp=$rootfs/.tbbridge-rootfs
 
