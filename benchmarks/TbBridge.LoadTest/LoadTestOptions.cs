@@ -28,6 +28,9 @@ internal sealed record LoadTestOptions
     /// <summary>Points per second each worker sends at most; 0 = as fast as acks allow.</summary>
     public double RatePerWorker { get; init; }
 
+    /// <summary>Workers that share one run (each its own stream and TensorBoard run under it); 1 = a run per worker.</summary>
+    public int WorkersPerRun { get; init; } = 1;
+
     /// <summary>Seconds between NaN probes.</summary>
     public double ProbeInterval { get; init; } = 0.5;
 
@@ -48,6 +51,7 @@ internal sealed record LoadTestOptions
                 "--server" => options with { Server = Next() },
                 "--data-dir" => options with { DataDirectory = Next() },
                 "--probe-interval" => options with { ProbeInterval = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--workers-per-run" => options with { WorkersPerRun = NextInt() },
                 "--rate" => options with { RatePerWorker = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-verify" => options with { Verify = false },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),

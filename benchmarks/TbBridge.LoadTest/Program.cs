@@ -11,7 +11,7 @@ var options = LoadTestOptions.Parse(args);
 string dataDirectory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "tbbridge-load-" + Guid.NewGuid().ToString("N")[..8]);
 Process? server = null;
 string address = options.Server ?? StartServer(dataDirectory, out server);
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TbBridge load test: {options.Workers} workers x {options.BatchPoints} points/batch, window {options.Window}, {options.Tags} tags, {(options.RatePerWorker > 0 ? $"{options.RatePerWorker:N0} points/s per worker" : "unpaced")}, {options.Seconds} s, server {address}, data {dataDirectory}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TbBridge load test: {options.Workers} workers ({options.WorkersPerRun} per run) x {options.BatchPoints} points/batch, window {options.Window}, {options.Tags} tags, {(options.RatePerWorker > 0 ? $"{options.RatePerWorker:N0} points/s per worker" : "unpaced")}, {options.Seconds} s, server {address}, data {dataDirectory}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}"));
 
 try
@@ -83,7 +83,7 @@ try
         var read = Stopwatch.StartNew();
         long onDisk = 0;
         var steps = new HashSet<(string, long)>();
-        foreach (var run in LogDirectory.DiscoverRuns(Path.Combine(dataDirectory, "loadtest")).Where(r => r.Name == "load"))
+        foreach (var run in LogDirectory.DiscoverRuns(Path.Combine(dataDirectory, "loadtest")).Where(r => r.Name.StartsWith("load-", StringComparison.Ordinal)))
         {
             var errors = new List<EventReadError>();
             foreach (var e in RunReader.ReadRun(run, errors))

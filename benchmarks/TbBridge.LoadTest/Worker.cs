@@ -34,9 +34,9 @@ internal sealed class Worker
 
     public List<double> AckLatenciesMs { get; } = new(capacity: 100_000);
 
-    public string Run => "load";
+    public string Run => $"load-{_index / _options.WorkersPerRun}";
 
-    public string WorkerName => $"rank{_index}";
+    public string WorkerName => $"rank{_index % _options.WorkersPerRun}";
 
     public async Task RunAsync(CancellationToken stop)
     {
