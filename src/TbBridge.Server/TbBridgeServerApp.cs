@@ -86,6 +86,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IAlertRouter, AlertRouter>();
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
+        services.AddSingleton<IngestCallLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
         services.AddSingleton(sp => new Lazy<IngestEngine>(sp.GetRequiredService<IngestEngine>));
         services.AddSingleton<StreamLivenessMonitor>();

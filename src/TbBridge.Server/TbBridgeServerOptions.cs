@@ -30,6 +30,19 @@ internal sealed class TbBridgeServerOptions
     /// </summary>
     public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an ingest call may go without a message once it is open. A call silent that long ends with
+    /// DEADLINE_EXCEEDED, its session closes as usual (what was acked stays) and its descriptors and memory go
+    /// back; a live client reconnects and resumes. Default 10 min.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Ingest calls one API key may hold open at once; one more is refused with RESOURCE_EXHAUSTED. Default 1024.</summary>
+    public int MaxStreamsPerKey { get; set; } = 1024;
+
+    /// <summary>Ingest calls one anonymous remote address may hold open at once; one more is refused with RESOURCE_EXHAUSTED. Default 64.</summary>
+    public int MaxStreamsPerAnonymousAddress { get; set; } = 64;
+
     /// <summary>Most distinct tags in one batch's tag table.</summary>
     public int MaxTagsPerBatch { get; set; } = 65_536;
 
