@@ -10,6 +10,7 @@ using TbBridge.Server.Internal.Liveness;
 using TbBridge.Server.Internal.Routing;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
+using TbBridge.Server.Internal.Storage;
 using TbBridge.Server.Services;
 
 namespace TbBridge.Server;
@@ -77,9 +78,11 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IValidateOptions<TbBridgeServerOptions>, TbBridgeServerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => new AlertStore(Path.Combine(
-            Path.GetFullPath(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory),
-            Internal.Storage.SqliteDatabase.FileName)));
+        // First of all: the data directory's lock, taken when the hosted services are resolved (the first of them),
+        // before the alert store opens tbbridge.db and before the engine's recovery touches an event file.
+        services.AddSingleton(sp => DataDirectoryLock.Acquire(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory));
+        services.AddHostedService(sp => sp.GetRequiredService<DataDirectoryLock>());
+        services.AddSingleton(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<AlertHub>();
         services.AddSingleton<RunRegistry>();
