@@ -98,9 +98,11 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IngestEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestEngine>());
 
-        services.AddGrpc();
+        // Only ingest messages are big. Every other request (a Watch or List filter, a page token, health, reflection)
+        // is read whole before its caller is known, so it is held to what a refused ingest call may send.
+        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = IngestGrpcService.MaxBytesBeforeCaller);
         // Bound again, unvalidated: mapping the services reads this before ValidateOnStart reports problems.
-        services.AddOptions<GrpcServiceOptions>().Configure<IConfiguration>((grpc, configuration) =>
+        services.AddOptions<GrpcServiceOptions<IngestGrpcService>>().Configure<IConfiguration>((grpc, configuration) =>
             grpc.MaxReceiveMessageSize = (configuration.GetSection(TbBridgeServerOptions.SectionName).Get<TbBridgeServerOptions>() ?? new()).MaxReceiveMessageBytes);
         services.AddGrpcHealthChecks().AddCheck<IngestHealthCheck>("ingest");
         services.AddGrpcReflection();

@@ -31,9 +31,10 @@ internal sealed class TbBridgeServerOptions
     public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long an ingest call may go without a message once it is open. A call silent that long ends with
-    /// DEADLINE_EXCEEDED, its session closes as usual (what was acked stays) and its descriptors and memory go
-    /// back; a live client reconnects and resumes. Default 10 min.
+    /// How long an ingest call may wait, after 'open', for its first batch (or for the client to end its side). A
+    /// call silent that long ends with DEADLINE_EXCEEDED, its session closes as usual and its descriptors and memory
+    /// go back; a live client reconnects and resumes. A stream that has sent batches and then goes quiet is not
+    /// ended: that is the liveness monitor's <c>stalled</c>, which needs the stream to stay connected. Default 10 min.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -120,7 +120,10 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
             idle.CancelAfter(_idleTimeout);
             while (await requestStream.MoveNext(linked.Token).ConfigureAwait(false))
             {
-                idle.CancelAfter(_idleTimeout);
+                // Only the wait for the first message after 'open' is bounded. A stream that has sent and then goes
+                // quiet is the liveness monitor's to judge (stalled, then disconnected): ending it here would turn
+                // every stall into a reconnect and cut runs that log every half hour by design.
+                idle.CancelAfter(Timeout.InfiniteTimeSpan);
                 var request = requestStream.Current;
                 if (request.KindCase != IngestRequest.KindOneofCase.Batch)
                 {
@@ -140,11 +143,11 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
         }
         catch (OperationCanceledException) when (idle.IsCancellationRequested && !session.Aborted.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
-            // Nothing came for the idle timeout: the call ends, the session closes as usual (what was acked stays)
-            // and its descriptors and memory go back; a live client reconnects and resumes.
+            // Nothing came after 'open' for the idle timeout: the call ends, the session closes as usual (what was
+            // acked stays) and its descriptors and memory go back; a live client reconnects and resumes.
             failure = Refuse(caller, identity.StreamId, StatusCode.DeadlineExceeded, string.Create(
                 CultureInfo.InvariantCulture,
-                $"No message for {_idleTimeout.TotalSeconds:0.#} s after 'open' or the last batch; reconnect and resume."));
+                $"No message for {_idleTimeout.TotalSeconds:0.#} s after 'open'; reconnect and resume."));
         }
         catch (Exception ex) when (IsMalformed(ex))
         {

@@ -4,7 +4,7 @@ using TbBridge.Server.Tests.Infrastructure;
 
 namespace TbBridge.Server.Tests.EndToEnd;
 
-/// <summary>What bounds a caller: the idle timeout, the open-call limits, and a refusal decided from the headers alone.</summary>
+/// <summary>What bounds a caller: the idle timeout, the open-call limits, a refusal decided from the headers alone, small requests elsewhere.</summary>
 public sealed class IngestBoundsTests : IDisposable
 {
     private const string Key = "bounds-key-0123456789abcdef";
@@ -13,37 +13,46 @@ public sealed class IngestBoundsTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
-    public async Task Ingest_SilentAfterOpen_EndsWithDeadlineExceededAndKeepsWhatWasAcked()
+    public async Task Ingest_SilentAfterOpen_EndsWithDeadlineExceededAndTheSessionClosesNormally()
     {
         await using var server = await InProcessServer.StartAsync(_data.Path, "--TbBridge:IdleTimeout=00:00:01");
         await using var bystander = await IngestStream.OpenAsync(server.Channel, "p", "bystander", "w", "bystander");
-        await using var idle = await IngestStream.OpenAsync(server.Channel, "p", "idle", "w", "idle");
-        await idle.SendAsync(Batches.Numbered(1, 50));
-        Assert.True(await idle.WaitAckAsync(1));
+        await bystander.SendAsync(Batches.Numbered(1, 50));
+        Assert.True(await bystander.WaitAckAsync(1));
 
-        // The bystander keeps talking while the idle stream says nothing more.
-        ulong sent = 0;
-        var ended = idle.WaitForEndAsync();
-        while (!ended.IsCompleted)
+        // A first call writes and ends cleanly; its stream id is then opened again and nothing more is sent.
+        await using (var earlier = await IngestStream.OpenAsync(server.Channel, "p", "idle", "w", "idle"))
         {
-            await bystander.SendAsync(Batches.Numbered(++sent, 10));
-            await Task.WhenAny(ended, Task.Delay(100));
+            await earlier.SendAsync(Batches.Numbered(1, 50));
+            Assert.True(await earlier.WaitAckAsync(1));
+            await earlier.CompleteAsync();
         }
 
-        var failure = await ended;
+        await using var idle = await IngestStream.OpenAsync(server.Channel, "p", "idle", "w", "idle");
+        Assert.Equal(1UL, idle.Opened.LastSequence);
+        var failure = await idle.WaitForEndAsync();
+
         Assert.NotNull(failure);
         Assert.Equal(StatusCode.DeadlineExceeded, failure.StatusCode);
-        Assert.Equal("No message for 1 s after 'open' or the last batch; reconnect and resume.", failure.Status.Detail);
+        Assert.Equal("No message for 1 s after 'open'; reconnect and resume.", failure.Status.Detail);
         Assert.Equal(50, EventFiles.Scalars(_data.Path, "p", "idle").Count);
+        await using (var resumed = await IngestStream.OpenAsync(server.Channel, "p", "idle", "w", "idle")) // closed, so not live elsewhere
+        {
+            Assert.Equal(1UL, resumed.Opened.LastSequence);
+            await resumed.SendAsync(Batches.Numbered(2, 50));
+            Assert.True(await resumed.WaitAckAsync(2));
+            await resumed.CompleteAsync();
+        }
 
-        await using var resumed = await IngestStream.OpenAsync(server.Channel, "p", "idle", "w", "idle");
-        Assert.Equal(1UL, resumed.Opened.LastSequence);
-        Assert.True(resumed.Opened.Resumed);
+        Assert.Equal(100, EventFiles.Scalars(_data.Path, "p", "idle").Count);
 
-        Assert.True(await bystander.WaitAckAsync(sent));
+        // The bystander sent its first batch long ago (well past the idle timeout) and is still served: only the
+        // wait for a first batch is bounded, a quiet stream that has sent is the liveness monitor's.
+        await bystander.SendAsync(Batches.Numbered(2, 50));
+        Assert.True(await bystander.WaitAckAsync(2));
         await bystander.CompleteAsync();
         Assert.Null(bystander.Failure);
-        Assert.Equal((int)sent * 10, EventFiles.Scalars(_data.Path, "p", "bystander").Count);
+        Assert.Equal(100, EventFiles.Scalars(_data.Path, "p", "bystander").Count);
     }
 
     [Fact]
@@ -150,6 +159,25 @@ public sealed class IngestBoundsTests : IDisposable
         Assert.True(await bystander.WaitAckAsync(2));
         await bystander.CompleteAsync();
         Assert.Null(bystander.Failure);
+    }
+
+    [Fact]
+    public async Task List_RequestOver64KiB_IsResourceExhaustedWhileIngestKeepsItsOwnLimit()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        await using var bystander = await IngestStream.OpenAsync(server.Channel, "p", "bystander", "w", "bystander");
+        await bystander.SendAsync(Batches.Numbered(1, 20_000)); // about 400 KB: an ingest message may be large
+
+        var alerts = new AlertService.AlertServiceClient(server.Channel);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () =>
+            await alerts.ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = "p", Kinds = { Enumerable.Repeat(new string('k', 1000), 70) } } }));
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Empty((await alerts.ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = "p" } })).Alerts);
+        Assert.True(await bystander.WaitAckAsync(1));
+        await bystander.CompleteAsync();
+        Assert.Null(bystander.Failure);
+        Assert.Equal(20_000, EventFiles.Scalars(_data.Path, "p", "bystander").Count);
     }
 
     private static async Task<RpcException> RefusedAsync(Func<Task<IngestStream>> open) =>
