@@ -7,7 +7,8 @@ namespace TbBridge.Server.Tests.EndToEnd;
 /// <summary>
 /// The service under a low descriptor limit for real (ulimit -n): streams are opened until one cannot get a
 /// descriptor; that one is answered RESOURCE_EXHAUSTED, the process stays up, streams opened before keep getting
-/// their acks, and once descriptors are free again new streams, on new connections too, are served.
+/// their acks, a connection that cannot be accepted meanwhile does not stop the listener, and once descriptors are
+/// free again new streams, on new connections too, are served.
 /// </summary>
 public sealed class DescriptorExhaustionTests : IDisposable
 {
@@ -41,6 +42,19 @@ public sealed class DescriptorExhaustionTests : IDisposable
 
             await first.SendAsync(Batches.Numbered(2, 100));
             Assert.True(await first.WaitAckAsync(2));
+
+            // A new connection now cannot even be accepted (accept(2) fails with EMFILE): it may time out or fail,
+            // but the listener must survive it, which the fresh connection below shows.
+            using var meanwhile = GrpcChannel.ForAddress(server.Address);
+            try
+            {
+                await new Grpc.Health.V1.Health.HealthClient(meanwhile).CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+            }
+            catch (RpcException)
+            {
+            }
+
+            Assert.False(server.HasExited);
         }
         finally
         {

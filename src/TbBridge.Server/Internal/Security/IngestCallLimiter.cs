@@ -21,15 +21,6 @@ internal sealed class IngestCallLimiter
         _perAnonymousAddress = options.Value.MaxStreamsPerAnonymousAddress;
     }
 
-    /// <summary>Calls open now for <paramref name="caller"/> (for tests and diagnostics).</summary>
-    public int OpenCalls(Caller caller)
-    {
-        lock (_gate)
-        {
-            return _open.GetValueOrDefault(caller.Name);
-        }
-    }
-
     /// <summary>A lease that counts one call until it is disposed, or the reason the caller is over its limit.</summary>
     public (IDisposable? Lease, string? Problem) TryEnter(Caller caller)
     {
