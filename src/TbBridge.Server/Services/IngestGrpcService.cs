@@ -118,12 +118,18 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
             }).ConfigureAwait(false);
             acks = PumpAcksAsync(session, responseStream);
             idle.CancelAfter(_idleTimeout);
+            bool first = true;
             while (await requestStream.MoveNext(linked.Token).ConfigureAwait(false))
             {
-                // Only the wait for the first message after 'open' is bounded. A stream that has sent and then goes
-                // quiet is the liveness monitor's to judge (stalled, then disconnected): ending it here would turn
-                // every stall into a reconnect and cut runs that log every half hour by design.
-                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (first)
+                {
+                    // Only the wait for the first message after 'open' is bounded. A stream that has sent and then goes
+                    // quiet is the liveness monitor's to judge (stalled, then disconnected): ending it here would turn
+                    // every stall into a reconnect and cut runs that log every half hour by design.
+                    idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    first = false;
+                }
+
                 var request = requestStream.Current;
                 if (request.KindCase != IngestRequest.KindOneofCase.Batch)
                 {
