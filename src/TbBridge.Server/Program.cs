@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using TbBridge.Server;
+using TbBridge.Server.Internal.Storage;
 
 // `dotnet run --project src/TbBridge.Server` serves on http://127.0.0.1:5080 (h2c) with ./data;
 // `--urls URL` and `--data-dir DIR` change them, as does the TbBridge section of appsettings.json.
@@ -19,6 +20,11 @@ catch (OptionsValidationException ex)
 catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
 {
     await Console.Error.WriteLineAsync($"tbbridge server: invalid configuration: {ex.Message} {ex.InnerException?.Message} (see docs/server.md, Configuration)").ConfigureAwait(false);
+    return 1;
+}
+catch (DataDirectoryInUseException ex)
+{
+    await Console.Error.WriteLineAsync($"tbbridge server: {ex.Message}").ConfigureAwait(false);
     return 1;
 }
 catch (IOException ex) when (ex.InnerException is AddressInUseException)

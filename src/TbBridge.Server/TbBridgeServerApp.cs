@@ -10,6 +10,7 @@ using TbBridge.Server.Internal.Liveness;
 using TbBridge.Server.Internal.Routing;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
+using TbBridge.Server.Internal.Storage;
 using TbBridge.Server.Services;
 
 namespace TbBridge.Server;
@@ -77,15 +78,18 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IValidateOptions<TbBridgeServerOptions>, TbBridgeServerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => new AlertStore(Path.Combine(
-            Path.GetFullPath(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory),
-            Internal.Storage.SqliteDatabase.FileName)));
+        // First of all: the data directory's lock, taken when the hosted services are resolved (the first of them),
+        // before the alert store opens tbbridge.db and before the engine's recovery touches an event file.
+        services.AddSingleton(sp => DataDirectoryLock.Acquire(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory));
+        services.AddHostedService(sp => sp.GetRequiredService<DataDirectoryLock>());
+        services.AddSingleton(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<AlertHub>();
         services.AddSingleton<RunRegistry>();
         services.AddSingleton<IAlertRouter, AlertRouter>();
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
+        services.AddSingleton<IngestCallLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
         services.AddSingleton(sp => new Lazy<IngestEngine>(sp.GetRequiredService<IngestEngine>));
         services.AddSingleton<StreamLivenessMonitor>();
@@ -94,9 +98,11 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IngestEngine>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestEngine>());
 
-        services.AddGrpc();
+        // Only ingest messages are big. Every other request (a Watch or List filter, a page token, health, reflection)
+        // is read whole before its caller is known, so it is held to what a refused ingest call may send.
+        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = IngestGrpcService.MaxBytesBeforeCaller);
         // Bound again, unvalidated: mapping the services reads this before ValidateOnStart reports problems.
-        services.AddOptions<GrpcServiceOptions>().Configure<IConfiguration>((grpc, configuration) =>
+        services.AddOptions<GrpcServiceOptions<IngestGrpcService>>().Configure<IConfiguration>((grpc, configuration) =>
             grpc.MaxReceiveMessageSize = (configuration.GetSection(TbBridgeServerOptions.SectionName).Get<TbBridgeServerOptions>() ?? new()).MaxReceiveMessageBytes);
         services.AddGrpcHealthChecks().AddCheck<IngestHealthCheck>("ingest");
         services.AddGrpcReflection();

@@ -30,6 +30,20 @@ internal sealed class TbBridgeServerOptions
     /// </summary>
     public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an ingest call may wait, after 'open', for its first batch (or for the client to end its side). A
+    /// call silent that long ends with DEADLINE_EXCEEDED, its session closes as usual and its descriptors and memory
+    /// go back; a live client reconnects and resumes. A stream that has sent batches and then goes quiet is not
+    /// ended: that is the liveness monitor's <c>stalled</c>, which needs the stream to stay connected. Default 10 min.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Ingest calls one API key may hold open at once; one more is refused with RESOURCE_EXHAUSTED. Default 1024.</summary>
+    public int MaxStreamsPerKey { get; set; } = 1024;
+
+    /// <summary>Ingest calls one anonymous remote address may hold open at once; one more is refused with RESOURCE_EXHAUSTED. Default 64.</summary>
+    public int MaxStreamsPerAnonymousAddress { get; set; } = 64;
+
     /// <summary>Most distinct tags in one batch's tag table.</summary>
     public int MaxTagsPerBatch { get; set; } = 65_536;
 

@@ -56,6 +56,16 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:OpenTimeout must be positive.");
         }
 
+        if (options.IdleTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("TbBridge:IdleTimeout must be positive.");
+        }
+
+        if (options.MaxStreamsPerKey < 1 || options.MaxStreamsPerAnonymousAddress < 1)
+        {
+            errors.Add("TbBridge:MaxStreamsPerKey and MaxStreamsPerAnonymousAddress must be positive.");
+        }
+
         if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1)
         {
             errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");

@@ -48,6 +48,15 @@ internal static partial class Log
     [LoggerMessage(32, LogLevel.Warning, "Watcher {Caller} ended having missed {Dropped} alerts (it read too slowly)")]
     public static partial void WatcherDropped(ILogger logger, string caller, long dropped);
 
+    [LoggerMessage(33, LogLevel.Error, "Could not store alert {AlertId} ({Waiting} waiting to be stored); watchers and webhooks have it, and storing is retried with backoff")]
+    public static partial void AlertStoreFailed(ILogger logger, long alertId, int waiting, Exception exception);
+
+    [LoggerMessage(34, LogLevel.Information, "The alert store works again: stored {Count} alerts that were waiting")]
+    public static partial void AlertStoreRecovered(ILogger logger, int count);
+
+    [LoggerMessage(35, LogLevel.Error, "{Count} alerts could not be stored before the service stopped; watchers and webhooks had them")]
+    public static partial void AlertsNotStored(ILogger logger, int count);
+
     [LoggerMessage(40, LogLevel.Warning, "Webhook queue full: alert {AlertId} will not be delivered")]
     public static partial void WebhookAlertDropped(ILogger logger, long alertId);
 

@@ -43,7 +43,7 @@ internal static class IngestMapping
         for (int i = 0; i < tagCount; i++)
         {
             tags[i] = batch.Tags[i];
-            if (NameRules.CheckTag(tags[i]) is { } problem)
+            if (NameRules.CheckClientTag(tags[i]) is { } problem)
             {
                 throw Invalid($"tags[{i}]: {problem}");
             }

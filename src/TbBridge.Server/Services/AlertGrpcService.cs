@@ -37,6 +37,10 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
         var caller = context.Authenticate(_authenticator, _logger);
         CheckReadable(caller, request.Filter?.Project);
         using var subscription = _hub.Subscribe(AlertMapping.ToQuery(request.Filter, caller.CanRead), includeHistory: !request.NewOnly);
+        // The subscribed signal: response headers go out once the watcher is registered and its history taken, so
+        // a client that awaits them (C#: ResponseHeadersAsync; Python: initial_metadata()) knows that every alert
+        // raised from then on reaches it.
+        await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
         Log.WatchStarted(_logger, caller.Name, subscription.History.Count);
         foreach (var alert in subscription.History)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,40 +12,67 @@ using TbBridge.Server.Mapping;
 namespace TbBridge.Server.Services;
 
 /// <summary>
-/// The ingest stream at the edge: authenticate, validate and map each message, hand it to the
-/// <see cref="IngestEngine"/>, and relay the engine's acks. A refusal ends only this call, with a precise
-/// status; batches already acked stay acked.
+/// The ingest stream at the edge: authenticate from the headers, count the call against its caller's limit,
+/// validate and map each message, hand it to the <see cref="IngestEngine"/>, and relay the engine's acks. A
+/// refusal ends only this call, with a precise status; batches already acked stay acked.
 /// </summary>
-internal sealed class IngestGrpcService : IngestService.IngestServiceBase
+internal sealed partial class IngestGrpcService : IngestService.IngestServiceBase
 {
     private readonly IngestEngine _engine;
     private readonly CallerAuthenticator _authenticator;
     private readonly ClientRateLimiter _rateLimiter;
+    private readonly IngestCallLimiter _callLimiter;
     private readonly int _maxTags;
     private readonly TimeSpan _openTimeout;
+    private readonly TimeSpan _idleTimeout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public IngestGrpcService(IngestEngine engine, CallerAuthenticator authenticator, ClientRateLimiter rateLimiter, IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<IngestGrpcService> logger)
+    public IngestGrpcService(
+        IngestEngine engine,
+        CallerAuthenticator authenticator,
+        ClientRateLimiter rateLimiter,
+        IngestCallLimiter callLimiter,
+        IOptions<TbBridgeServerOptions> options,
+        TimeProvider time,
+        ILogger<IngestGrpcService> logger)
     {
         _engine = engine;
         _authenticator = authenticator;
         _rateLimiter = rateLimiter;
+        _callLimiter = callLimiter;
         _maxTags = options.Value.MaxTagsPerBatch;
         _openTimeout = options.Value.OpenTimeout;
+        _idleTimeout = options.Value.IdleTimeout;
         _time = time;
         _logger = logger;
     }
 
     public override async Task Ingest(IAsyncStreamReader<IngestRequest> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
     {
-        // The first message is read before the caller is authenticated: a client writes 'open' as the call starts, and
-        // a refusal that ends the call while that write is still in flight reaches the client as a bare Cancelled
-        // (the stream is reset under the write) instead of Unauthenticated with its reason. Once 'open' is read, every
-        // refusal arrives as itself. The message is bounded by the receive size limit like any other.
-        bool opened = await ReadOpenAsync(requestStream, context).ConfigureAwait(false);
-        var caller = context.Authenticate(_authenticator, _logger);
-        if (!opened)
+        // The caller is known from the headers before any message is read or parsed; a refusal first takes in a
+        // little of the raw body (BeforeOpen.cs) so the client's write of 'open' completes and it sees the status.
+        var (caller, unauthenticated) = CallContextExtensions.Identify(context, _authenticator);
+        if (caller is null)
+        {
+            throw await RefuseBeforeOpenAsync(context, "peer " + context.Peer, StatusCode.Unauthenticated, unauthenticated!).ConfigureAwait(false);
+        }
+
+        var (lease, overLimit) = _callLimiter.TryEnter(caller);
+        if (lease is null)
+        {
+            throw await RefuseBeforeOpenAsync(context, caller.Name, StatusCode.ResourceExhausted, overLimit!).ConfigureAwait(false);
+        }
+
+        using (lease)
+        {
+            await IngestAsync(caller, requestStream, responseStream, context).ConfigureAwait(false);
+        }
+    }
+
+    private async Task IngestAsync(Caller caller, IAsyncStreamReader<IngestRequest> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
+    {
+        if (!await ReadOpenAsync(caller, requestStream, context).ConfigureAwait(false))
         {
             return;
         }
@@ -70,13 +98,18 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         {
             throw Refuse(caller, identity.StreamId, ToStatus(ex.Reason), ex.Message);
         }
+        catch (IOException ex) when (IsOutOfResources(ex))
+        {
+            throw Refuse(caller, identity.StreamId, StatusCode.ResourceExhausted, OutOfResources);
+        }
 
         // From here on the session is closed whatever happens, the answer to 'open' included: a session left open
         // would make every resume of its stream id wait for it (a connection reset while 'opened' was being
         // written did exactly that, and the worker could not resume until the service restarted).
         var acks = Task.CompletedTask;
         RpcException? failure = null;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, session.Aborted);
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, session.Aborted, idle.Token);
         try
         {
             await responseStream.WriteAsync(new IngestResponse
@@ -84,8 +117,19 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
                 Opened = new StreamOpened { LastSequence = session.LastDurable, Resumed = resumed, File = session.RelativeFile },
             }).ConfigureAwait(false);
             acks = PumpAcksAsync(session, responseStream);
+            idle.CancelAfter(_idleTimeout);
+            bool first = true;
             while (await requestStream.MoveNext(linked.Token).ConfigureAwait(false))
             {
+                if (first)
+                {
+                    // Only the wait for the first message after 'open' is bounded. A stream that has sent and then goes
+                    // quiet is the liveness monitor's to judge (stalled, then disconnected): ending it here would turn
+                    // every stall into a reconnect and cut runs that log every half hour by design.
+                    idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    first = false;
+                }
+
                 var request = requestStream.Current;
                 if (request.KindCase != IngestRequest.KindOneofCase.Batch)
                 {
@@ -102,6 +146,18 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
             }
 
             session.CompletedByClient = true; // the client closed its side: a clean end, not a lost worker
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested && !session.Aborted.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Nothing came after 'open' for the idle timeout: the call ends, the session closes as usual (what was
+            // acked stays) and its descriptors and memory go back; a live client reconnects and resumes.
+            failure = Refuse(caller, identity.StreamId, StatusCode.DeadlineExceeded, string.Create(
+                CultureInfo.InvariantCulture,
+                $"No message for {_idleTimeout.TotalSeconds:0.#} s after 'open'; reconnect and resume."));
+        }
+        catch (Exception ex) when (IsMalformed(ex))
+        {
+            failure = Refuse(caller, identity.StreamId, StatusCode.InvalidArgument, Malformed(ex));
         }
         catch (Exception ex) when (session.Aborted.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException)
         {
@@ -142,26 +198,6 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         }
     }
 
-    /// <summary>Waits for the call's first message up to the open timeout; a call without one ends with DEADLINE_EXCEEDED.</summary>
-    private async Task<bool> ReadOpenAsync(IAsyncStreamReader<IngestRequest> requestStream, ServerCallContext context)
-    {
-        using var deadline = new CancellationTokenSource(_openTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, deadline.Token);
-        try
-        {
-            return await requestStream.MoveNext(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-        {
-            throw CallContextExtensions.Refuse(
-                _logger,
-                "peer " + context.Peer,
-                "",
-                StatusCode.DeadlineExceeded,
-                string.Create(CultureInfo.InvariantCulture, $"No 'open' message arrived within {_openTimeout.TotalSeconds:0.#} s of the call's start; open the stream again."));
-        }
-    }
-
     private static async Task PumpAcksAsync(StreamSession session, IServerStreamWriter<IngestResponse> responseStream)
     {
         await foreach (ulong sequence in session.Acks.ReadAllAsync().ConfigureAwait(false))
@@ -180,6 +216,12 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         _ => StatusCode.Internal,
     };
 
+    /// <summary>Bytes that are not an <see cref="IngestRequest"/>: protobuf's parser refused them.</summary>
+    private static bool IsMalformed(Exception ex) => ex is InvalidProtocolBufferException || ex.InnerException is InvalidProtocolBufferException;
+
+    private static string Malformed(Exception ex) =>
+        $"A message is not an IngestRequest ({(ex as InvalidProtocolBufferException ?? ex.InnerException)!.Message.TrimEnd('.')}); the call ends, what was acknowledged stays.";
+
     private T Map<T>(Caller caller, string streamId, Func<T> map)
     {
         try
@@ -189,6 +231,10 @@ internal sealed class IngestGrpcService : IngestService.IngestServiceBase
         catch (StreamRejectedException ex)
         {
             throw Refuse(caller, streamId, ToStatus(ex.Reason), ex.Message);
+        }
+        catch (IOException ex) when (IsOutOfResources(ex))
+        {
+            throw Refuse(caller, streamId, StatusCode.ResourceExhausted, OutOfResources);
         }
     }
 

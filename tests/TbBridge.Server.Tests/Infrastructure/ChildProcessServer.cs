@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -13,14 +14,30 @@ namespace TbBridge.Server.Tests.Infrastructure;
 internal sealed class ChildProcessServer : IDisposable
 {
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stderr;
 
-    private ChildProcessServer(Process process, string address)
+    private ChildProcessServer(Process process, string address, ConcurrentQueue<string> stderr)
     {
         _process = process;
         Address = address;
+        _stderr = stderr;
     }
 
     public string Address { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's peak resident memory so far (VmHWM in /proc/PID/status), in bytes.</summary>
+    public long PeakResidentBytes()
+    {
+        string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>The process's open descriptors now (/proc/PID/fd).</summary>
+    public int OpenDescriptors() => Directory.GetFileSystemEntries($"/proc/{_process.Id}/fd").Length;
 
     public static int FreePort()
     {
@@ -29,25 +46,58 @@ internal sealed class ChildProcessServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<ChildProcessServer> StartAsync(string dataDirectory, int port)
+    /// <param name="dataDirectory">The service's data directory (also its working directory).</param>
+    /// <param name="port">The loopback port it listens on.</param>
+    /// <param name="maxOpenFiles">When set, the process runs under this descriptor limit (<c>ulimit -n</c>, soft and hard).</param>
+    /// <param name="settings">More command-line settings, e.g. <c>--TbBridge:Anonymous=None</c>.</param>
+    /// <exception cref="ServerExitedException">The process ended before it served, with its exit code and stderr.</exception>
+    public static async Task<ChildProcessServer> StartAsync(string dataDirectory, int port, int? maxOpenFiles = null, params string[] settings)
     {
         string serverDll = typeof(TbBridgeServerApp).Assembly.Location;
         string address = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(maxOpenFiles is null ? "dotnet" : "bash")
         {
-            ArgumentList = { serverDll, "--urls", address, "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning" },
             WorkingDirectory = dataDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (maxOpenFiles is { } limit)
+        {
+            // bash's own ulimit (bash is on every box the tests run on), then exec: the service is the shell's process.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add($"ulimit -n {limit} && exec \"$0\" \"$@\"");
+            start.ArgumentList.Add("dotnet");
+        }
+
+        foreach (string argument in (string[])[serverDll, "--urls", address, "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", .. settings])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var stderr = new ConcurrentQueue<string>();
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                stderr.Enqueue(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ChildProcessServer(process, address);
-        await server.WaitServingAsync();
+        var server = new ChildProcessServer(process, address, stderr);
+        try
+        {
+            await server.WaitServingAsync();
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
         return server;
     }
 
@@ -76,7 +126,8 @@ internal sealed class ChildProcessServer : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The server process exited with code {_process.ExitCode}.");
+                _process.WaitForExit(); // stderr read to its end
+                throw new ServerExitedException(_process.ExitCode, [.. _stderr]);
             }
 
             try

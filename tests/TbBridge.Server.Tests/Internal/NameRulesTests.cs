@@ -68,4 +68,92 @@ public sealed class NameRulesTests
         Assert.Equal("a_b_c", NameRules.FileSafeHost("a/b c"));
         Assert.Equal("unknown", NameRules.FileSafeHost(""));
     }
+
+    [Theory]
+    [InlineData("CON")]
+    [InlineData("prn")]
+    [InlineData("Aux")]
+    [InlineData("nul")]
+    [InlineData("nul.txt")]
+    [InlineData("NUL.tar.gz")]
+    [InlineData("com0")]
+    [InlineData("COM1")]
+    [InlineData("lpt9")]
+    [InlineData("LPT1.log")]
+    public void CheckSegment_WindowsDeviceNames_AreRefusedInEveryPlaceAName(string name)
+    {
+        const string reason = "is a reserved device name on Windows.";
+        Assert.EndsWith(reason, NameRules.CheckProject(name), StringComparison.Ordinal);
+        Assert.EndsWith(reason, NameRules.CheckRun("runs/" + name), StringComparison.Ordinal);
+        Assert.EndsWith(reason, NameRules.CheckWorker(name), StringComparison.Ordinal);
+        Assert.EndsWith(reason, NameRules.CheckStreamId(name), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("console")]
+    [InlineData("com10")]
+    [InlineData("lpt")]
+    [InlineData("nul_")]
+    [InlineData("auxiliary.txt")]
+    [InlineData("my.nul")]
+    [InlineData("conv-net")]
+    public void CheckSegment_NamesThatOnlyStartLikeADevice_AreAccepted(string name)
+    {
+        Assert.Null(NameRules.CheckProject(name));
+        Assert.Null(NameRules.CheckWorker(name));
+        Assert.Null(NameRules.CheckRun("a/" + name));
+    }
+
+    [Theory]
+    [InlineData("run.", "cannot end with '.'")]
+    [InlineData("a/b.", "cannot end with '.'")]
+    [InlineData(".hidden", "cannot start with '.'")]
+    [InlineData("a/.git", "cannot start with '.'")]
+    [InlineData("...", "cannot start with '.'")]
+    [InlineData("trailing ", "contains ' '")]
+    public void CheckRun_LeadingOrTrailingDotOrTrailingSpace_IsRefused(string run, string reason) =>
+        Assert.Contains(reason, NameRules.CheckRun(run), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("tbbridge.db")]
+    [InlineData("tbbridge.db-wal")]
+    [InlineData("tbbridge.db-shm")]
+    [InlineData("tbbridge.db-journal")]
+    [InlineData("TbBridge.DB")]
+    [InlineData(".tbbridge.lock")]
+    public void CheckProject_TheServicesOwnFiles_AreRefused(string project) => Assert.NotNull(NameRules.CheckProject(project));
+
+    [Fact]
+    public void CheckProject_ServiceFileNamesAsARunOrWorker_AreFineBecauseTheyAreNotInTheDataDirectoryItself()
+    {
+        Assert.Null(NameRules.CheckRun("tbbridge.db"));
+        Assert.Null(NameRules.CheckWorker("tbbridge.db"));
+        Assert.Null(NameRules.CheckProject("tbbridge"));
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef", true)]
+    [InlineData("upload-0123456789abcdef", true)]
+    [InlineData("a/b", false)]
+    [InlineData("with space", false)]
+    [InlineData("", false)]
+    public void CheckStreamId_TheSegmentRule(string streamId, bool ok) => Assert.Equal(ok, NameRules.CheckStreamId(streamId) is null);
+
+    [Fact]
+    public void CheckStreamId_TooLong_SaysTheLimit() =>
+        Assert.Contains("at most 128", NameRules.CheckStreamId(new string('s', 129)), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("tbbridge/alerts", false)]
+    [InlineData("tbbridge/anything", false)]
+    [InlineData("tbbridge/dropped_points", true)]
+    [InlineData("tbbridge", true)]
+    [InlineData("TbBridge/alerts", true)]
+    [InlineData("my/tbbridge/alerts", true)]
+    [InlineData("train/loss", true)]
+    public void CheckClientTag_TheServicesReservedPrefix_IsRefused(string tag, bool ok)
+    {
+        Assert.Equal(ok, NameRules.CheckClientTag(tag) is null);
+        Assert.Null(NameRules.CheckTag(tag)); // as a tag in general (the service's own) it is fine
+    }
 }

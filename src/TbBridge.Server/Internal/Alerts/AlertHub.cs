@@ -6,11 +6,14 @@ namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>
 /// Where every alert goes once raised: numbered, handed to each watcher's queue (first, so the watchers'
-/// latency does not include the database), stored, logged, and queued for the webhooks. Numbering,
-/// publishing and storing happen under one lock, which a new watcher also takes to read the history, so
-/// a watcher sees every alert exactly once, old or new.
+/// latency does not include the database), stored, logged, and queued for the webhooks. Numbering and
+/// publishing happen under one short lock; a new watcher takes it only to note the last id so far (its
+/// watermark) and join, then reads its history outside it: the stored alerts up to the watermark plus those
+/// still waiting to be stored, while live ones above it reach its queue. So a watcher sees every alert exactly
+/// once, and no watcher's history query holds up an alert. A store that fails is retried (AlertHub.Store.cs):
+/// detection, watchers and webhooks go on meanwhile.
 /// </summary>
-internal sealed class AlertHub
+internal sealed partial class AlertHub : IDisposable
 {
     private readonly AlertStore _store;
     private readonly WebhookDispatcher _webhooks;
@@ -29,8 +32,10 @@ internal sealed class AlertHub
         _logger = logger;
         _watchCapacity = options.Value.WatchQueueCapacity;
         _lastId = store.MaxId();
+        _retry = time.CreateTimer(_ => Store(retrying: true), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Publishes an alert. Never throws for a store error: the alert waits to be stored and everything else goes on.</summary>
     public AlertRecord Raise(StreamIdentity stream, Alert raised)
     {
         var alert = new AlertRecord(
@@ -44,26 +49,43 @@ internal sealed class AlertHub
                 subscriber.Offer(alert);
             }
 
-            _store.Add(alert);
+            _unstored.Enqueue(alert);
         }
 
+        Store(retrying: false);
         Log.AlertRaised(_logger, alert.Id, alert.Kind, alert.Severity, alert.Project, alert.Run, alert.Worker, alert.Tag, alert.Step, alert.Message);
         _webhooks.Enqueue(alert);
         return alert;
     }
 
-    /// <summary>Starts watching; with <paramref name="includeHistory"/> the subscription first holds every stored match.</summary>
+    /// <summary>Starts watching; with <paramref name="includeHistory"/> the subscription first holds every earlier match.</summary>
     public AlertSubscription Subscribe(AlertQuery query, bool includeHistory)
     {
         var subscription = new AlertSubscription(query, _watchCapacity, Unsubscribe);
+        long watermark;
+        AlertRecord[] unstored;
         lock (_gate)
         {
-            if (includeHistory)
-            {
-                subscription.History = _store.Query(query, 0, long.MaxValue, int.MaxValue);
-            }
-
+            watermark = _lastId;
+            unstored = includeHistory ? [.. _unstored.Where(query.Matches)] : [];
+            subscription.Watermark = watermark;
             _subscribers = [.. _subscribers, subscription];
+        }
+
+        if (includeHistory)
+        {
+            try
+            {
+                // Every alert up to the watermark is stored or was still waiting when the watermark was taken
+                // (one leaves the waiting queue only once it is stored), so the two together are complete.
+                var stored = _store.Query(query, 0, watermark, int.MaxValue);
+                subscription.History = [.. stored.Concat(unstored).DistinctBy(a => a.Id).OrderBy(a => a.Id)];
+            }
+            catch
+            {
+                subscription.Dispose();
+                throw;
+            }
         }
 
         return subscription;

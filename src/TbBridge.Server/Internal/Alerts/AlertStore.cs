@@ -22,9 +22,14 @@ internal sealed class AlertStore : IDisposable
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
-    public AlertStore(string databasePath)
+    /// <param name="databasePath">The database file.</param>
+    /// <param name="busyTimeout">
+    /// How long an insert waits for another connection's lock before it fails and the hub retries it later.
+    /// Default 2 s: the service's own writers hold the lock for milliseconds, and a raise that waits holds up detection.
+    /// </param>
+    public AlertStore(string databasePath, TimeSpan? busyTimeout = null)
     {
-        _connection = SqliteDatabase.Open(databasePath, fullSync: false);
+        _connection = SqliteDatabase.Open(databasePath, fullSync: false, busyTimeout ?? TimeSpan.FromSeconds(2));
         SqliteDatabase.Execute(_connection, """
             -- The first schema; later columns are in AddedColumns.
             CREATE TABLE IF NOT EXISTS alerts (
@@ -54,14 +59,14 @@ internal sealed class AlertStore : IDisposable
         }
     }
 
-    /// <summary>Stores an alert under the id the hub gave it.</summary>
+    /// <summary>Stores an alert under the id the hub gave it; storing it again (a retry after an unclear failure) changes nothing.</summary>
     public void Add(AlertRecord alert)
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
             command.CommandText = """
-                INSERT INTO alerts (id, project, run, worker, kind, severity, tag, step, message, raised_at, tags, subject, hint, evidence)
+                INSERT OR IGNORE INTO alerts (id, project, run, worker, kind, severity, tag, step, message, raised_at, tags, subject, hint, evidence)
                 VALUES ($id, $project, $run, $worker, $kind, $severity, $tag, $step, $message, $raisedAt, $tags, $subject, $hint, $evidence)
                 """;
             command.Parameters.AddWithValue("$id", alert.Id);

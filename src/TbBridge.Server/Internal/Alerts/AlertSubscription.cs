@@ -28,13 +28,16 @@ internal sealed class AlertSubscription : IDisposable
 
     public IReadOnlyList<AlertRecord> History { get; set; } = [];
 
+    /// <summary>The last alert id when it subscribed: alerts up to it come in <see cref="History"/>, never live.</summary>
+    public long Watermark { get; set; }
+
     public ChannelReader<AlertRecord> Alerts => _channel.Reader;
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
     internal void Offer(AlertRecord alert)
     {
-        if (Query.Matches(alert) && !_channel.Writer.TryWrite(alert))
+        if (alert.Id > Watermark && Query.Matches(alert) && !_channel.Writer.TryWrite(alert))
         {
             Interlocked.Increment(ref _dropped);
         }

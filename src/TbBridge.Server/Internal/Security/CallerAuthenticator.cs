@@ -8,6 +8,9 @@ namespace TbBridge.Server.Internal.Security;
 /// <summary>
 /// Turns an <c>authorization: Bearer &lt;key&gt;</c> header (or its absence) into a <see cref="Caller"/>.
 /// Keys are looked up by their SHA-256, so the lookup's timing says nothing about a key's characters.
+/// A call that a proxy forwarded (it carries <c>Forwarded</c> or <c>X-Forwarded-For</c>) is never a loopback
+/// caller, whatever address it came from: a reverse proxy on the same host would otherwise make every
+/// caller it forwards anonymous under <see cref="AnonymousAccess.LoopbackOnly"/>.
 /// </summary>
 internal sealed class CallerAuthenticator
 {
@@ -26,15 +29,19 @@ internal sealed class CallerAuthenticator
     }
 
     /// <summary>The caller, or the reason the call is unauthenticated.</summary>
-    public (Caller? Caller, string? Problem) Authenticate(string? authorization, IPAddress? remoteAddress)
+    /// <param name="authorization">The <c>authorization</c> header, if any.</param>
+    /// <param name="remoteAddress">The connection's remote address.</param>
+    /// <param name="forwarded">The request carries <c>Forwarded</c> or <c>X-Forwarded-For</c>: a proxy sent it on.</param>
+    public (Caller? Caller, string? Problem) Authenticate(string? authorization, IPAddress? remoteAddress, bool forwarded = false)
     {
         if (string.IsNullOrEmpty(authorization))
         {
-            bool loopback = remoteAddress is not null && IPAddress.IsLoopback(remoteAddress);
+            bool loopback = remoteAddress is not null && IPAddress.IsLoopback(remoteAddress) && !forwarded;
             return _anonymous switch
             {
-                AnonymousAccess.Any => (new Caller("anonymous@" + remoteAddress, s_all, s_all), null),
-                AnonymousAccess.LoopbackOnly when loopback => (new Caller("anonymous@" + remoteAddress, s_all, s_all), null),
+                AnonymousAccess.Any => (Anonymous(remoteAddress), null),
+                AnonymousAccess.LoopbackOnly when loopback => (Anonymous(remoteAddress), null),
+                AnonymousAccess.LoopbackOnly when forwarded => (null, "An API key is required: the call was forwarded by a proxy, so it is not a loopback caller; send 'authorization: Bearer <key>'."),
                 _ => (null, "An API key is required: send 'authorization: Bearer <key>'."),
             };
         }
@@ -49,6 +56,8 @@ internal sealed class CallerAuthenticator
             ? (caller, null)
             : (null, "The API key is not valid.");
     }
+
+    private static Caller Anonymous(IPAddress? remoteAddress) => new("anonymous@" + remoteAddress, s_all, s_all, isAnonymous: true);
 
     private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }

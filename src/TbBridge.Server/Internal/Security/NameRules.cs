@@ -2,12 +2,29 @@ namespace TbBridge.Server.Internal.Security;
 
 /// <summary>
 /// What a project, run, worker, stream id and tag may look like. Projects, runs and workers become paths
-/// under the data directory, so they are held to a portable file-name alphabet, with no <c>.</c>/<c>..</c>
-/// segment, no absolute path and no separator other than <c>/</c> between a run's segments. Each check
-/// returns null when the name is fine, otherwise the reason, worded for the caller.
+/// under the data directory (and stream ids may become file names), so each of them, and each segment of a
+/// run, is held to a name that is portable to every file system TensorBoard users copy runs to: 1 to N of
+/// letters, digits, <c>.</c>, <c>_</c>, <c>-</c>, <c>=</c>, <c>+</c>, <c>,</c> and <c>@</c>; not starting with
+/// <c>.</c> (no <c>.</c>/<c>..</c>, no hidden files) and not ending with <c>.</c>; not a Windows device name
+/// (<c>CON</c>, <c>PRN</c>, <c>AUX</c>, <c>NUL</c>, <c>COM0</c>-<c>COM9</c>, <c>LPT0</c>-<c>LPT9</c>, in any case,
+/// also with an extension such as <c>nul.txt</c>). A project is also never one of the service's own files in the
+/// data directory (<c>tbbridge.db</c> and its <c>-wal</c>, <c>-shm</c> and <c>-journal</c>). A run is relative,
+/// its segments separated by <c>/</c>. Tags are any text without control characters, except the service's own
+/// <c>tbbridge/</c> prefix. Each check returns null when the name is fine, otherwise the reason, worded for the caller.
 /// </summary>
 internal static class NameRules
 {
+    /// <summary>The prefix of the service's own tags (<c>tbbridge/alerts</c>); a client may not write under it.</summary>
+    public const string ReservedTagPrefix = "tbbridge/";
+
+    /// <summary>Tags under <see cref="ReservedTagPrefix"/> that TbBridge's own client writes, so they stay allowed.</summary>
+    private static readonly string[] s_clientTags = ["tbbridge/dropped_points"];
+
+    /// <summary>The service's own files in the data directory, which no project may be named.</summary>
+    private static readonly string[] s_serviceFiles = ["tbbridge.db", "tbbridge.db-wal", "tbbridge.db-shm", "tbbridge.db-journal"];
+
+    private static readonly string[] s_deviceNames = ["CON", "PRN", "AUX", "NUL"];
+
     public const int MaxProjectLength = 100;
     public const int MaxRunLength = 256;
     public const int MaxSegmentLength = 100;
@@ -16,7 +33,17 @@ internal static class NameRules
     public const int MaxHostLength = 255;
     public const int MaxTagLength = 1024;
 
-    public static string? CheckProject(string? project) => CheckSegment("project", project, MaxProjectLength);
+    public static string? CheckProject(string? project)
+    {
+        if (CheckSegment("project", project, MaxProjectLength) is { } problem)
+        {
+            return problem;
+        }
+
+        return s_serviceFiles.Contains(project, StringComparer.OrdinalIgnoreCase)
+            ? $"project '{project}' is not allowed: it is the name of one of the service's own files in the data directory."
+            : null;
+    }
 
     public static string? CheckRun(string? run)
     {
@@ -48,11 +75,24 @@ internal static class NameRules
 
     public static string? CheckWorker(string? worker) => CheckSegment("worker", worker, MaxWorkerLength);
 
-    public static string? CheckStreamId(string? streamId) => CheckText("stream_id", streamId, MaxStreamIdLength, required: true);
+    public static string? CheckStreamId(string? streamId) => CheckSegment("stream_id", streamId, MaxStreamIdLength);
 
     public static string? CheckHost(string? host) => CheckText("host", host, MaxHostLength, required: false);
 
     public static string? CheckTag(string? tag) => CheckText("tag", tag, MaxTagLength, required: true);
+
+    /// <summary>A tag a client may write: <see cref="CheckTag"/>, and not under the service's reserved prefix.</summary>
+    public static string? CheckClientTag(string? tag)
+    {
+        if (CheckTag(tag) is { } problem)
+        {
+            return problem;
+        }
+
+        return tag!.StartsWith(ReservedTagPrefix, StringComparison.Ordinal) && !s_clientTags.Contains(tag, StringComparer.Ordinal)
+            ? $"tag '{Printable(tag)}' is under '{ReservedTagPrefix}', which the service reserves for its own tags."
+            : null;
+    }
 
     /// <summary>The host made safe for a file name: anything outside the segment alphabet becomes '_'.</summary>
     public static string FileSafeHost(string host)
@@ -99,7 +139,37 @@ internal static class NameRules
             }
         }
 
-        return null;
+        if (value.StartsWith('.'))
+        {
+            return $"{what} '{value}' cannot start with '.'.";
+        }
+
+        if (value.EndsWith('.'))
+        {
+            return $"{what} '{value}' cannot end with '.'.";
+        }
+
+        return IsDeviceName(value) ? $"{what} '{value}' is a reserved device name on Windows." : null;
+    }
+
+    /// <summary>CON, PRN, AUX, NUL, COM0-9 and LPT0-9 in any case, alone or before an extension (<c>nul.txt</c>).</summary>
+    private static bool IsDeviceName(string value)
+    {
+        int dot = value.IndexOf('.', StringComparison.Ordinal);
+        var stem = dot < 0 ? value.AsSpan() : value.AsSpan(0, dot);
+        if (stem.Length == 3)
+        {
+            foreach (string name in s_deviceNames)
+            {
+                if (stem.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return stem.Length == 4 && char.IsAsciiDigit(stem[3])
+            && (stem[..3].Equals("COM", StringComparison.OrdinalIgnoreCase) || stem[..3].Equals("LPT", StringComparison.OrdinalIgnoreCase));
     }
 
     private static string? CheckText(string what, string? value, int maxLength, bool required)

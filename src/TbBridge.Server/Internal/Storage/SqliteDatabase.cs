@@ -9,20 +9,20 @@ internal static class SqliteDatabase
 
     /// <param name="path">The database file.</param>
     /// <param name="fullSync">fsync on every commit (resume state); off, a commit survives a process crash but not a power loss (alerts).</param>
-    public static SqliteConnection Open(string path, bool fullSync)
+    /// <param name="busyTimeout">How long a statement waits for another connection's lock before it fails (default 30 s; whole seconds, at least 1).</param>
+    public static SqliteConnection Open(string path, bool fullSync, TimeSpan? busyTimeout = null)
     {
+        int seconds = Math.Max(1, (int)Math.Ceiling((busyTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-            DefaultTimeout = 30,
+            DefaultTimeout = seconds,
         }.ToString());
         connection.Open();
-        Execute(connection, fullSync
-            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;"
-            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
+        Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(fullSync ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={seconds * 1000};");
         return connection;
     }
 

@@ -1,0 +1,105 @@
+
+namespace TbBridge.Server.Internal.Alerts;
+
+/// <summary>
+/// Storing alerts, in id order, through a queue of those not stored yet. When the store fails (the database locked
+/// by another process, a full disk, an I/O error) the failure is logged once and the queue is retried with
+/// backoff (0.5 s doubling to 30 s) by a timer; alerts raised meanwhile join the queue without waiting on the
+/// store, so detection never stalls or stops on it.
+/// </summary>
+internal sealed partial class AlertHub
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
+
+    /// <summary>Raised, not yet stored, oldest first; guarded by <see cref="_gate"/>.</summary>
+    private readonly Queue<AlertRecord> _unstored = new();
+
+    /// <summary>One writer to the store at a time, in id order.</summary>
+    private readonly Lock _storeGate = new();
+    private readonly ITimer _retry;
+
+    /// <summary>Zero while the store works; otherwise the wait before the next retry. Guarded by <see cref="_storeGate"/>.</summary>
+    private TimeSpan _backoff;
+
+    /// <summary>Alerts raised and not yet stored (waiting for a retry).</summary>
+    public int Unstored
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unstored.Count;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _retry.Dispose();
+        Store(retrying: true);
+        int lost = Unstored;
+        if (lost > 0)
+        {
+            Log.AlertsNotStored(_logger, lost);
+        }
+    }
+
+    /// <summary>Stores the waiting alerts in order; a raise while a retry is due leaves them to the retry.</summary>
+    private void Store(bool retrying)
+    {
+        lock (_storeGate)
+        {
+            if (_backoff > TimeSpan.Zero && !retrying)
+            {
+                return;
+            }
+
+            int stored = 0;
+            while (true)
+            {
+                AlertRecord? next;
+                int waiting;
+                lock (_gate)
+                {
+                    if (!_unstored.TryPeek(out next))
+                    {
+                        break;
+                    }
+
+                    waiting = _unstored.Count;
+                }
+
+                try
+                {
+                    _store.Add(next);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    bool first = _backoff == TimeSpan.Zero;
+                    _backoff = first ? FirstRetry : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, LastRetry.Ticks));
+                    if (first)
+                    {
+                        Log.AlertStoreFailed(_logger, next.Id, waiting, ex);
+                    }
+
+                    _retry.Change(_backoff, Timeout.InfiniteTimeSpan);
+                    return;
+                }
+
+                lock (_gate)
+                {
+                    _unstored.Dequeue();
+                }
+
+                stored++;
+            }
+
+            if (_backoff > TimeSpan.Zero)
+            {
+                _backoff = TimeSpan.Zero;
+                Log.AlertStoreRecovered(_logger, stored);
+            }
+        }
+    }
+}
