@@ -23,6 +23,10 @@ internal static class TbBridgeServerApp
     {
         ["urls"] = "http://127.0.0.1:5080",
         ["Kestrel:EndpointDefaults:Protocols"] = "Http2",
+        // A worker whose connection died without a reset is refused (ABORTED) until the service notices: HTTP/2 pings
+        // find it within 30 s, where TCP alone could take minutes.
+        ["Kestrel:Limits:Http2:KeepAlivePingDelay"] = "00:00:15",
+        ["Kestrel:Limits:Http2:KeepAlivePingTimeout"] = "00:00:15",
         ["TbBridge:DataDirectory"] = "data",
         ["Serilog:MinimumLevel:Default"] = "Information",
         ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning",
@@ -60,6 +64,8 @@ internal static class TbBridgeServerApp
             .Enrich.FromLogContext()
             .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
 
+        // Kestrel reads endpoints from its section but not its limits: bind those too (the keepalive defaults above).
+        builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
         AddTbBridge(builder.Services);
         configure?.Invoke(builder);
 

@@ -21,6 +21,10 @@ public sealed class ServerConfigurationTests : IDisposable
         var options = app.Services.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
         Assert.Equal("data", options.DataDirectory);
         Assert.Equal(AnonymousAccess.LoopbackOnly, options.Anonymous);
+
+        // Dead connections are found by HTTP/2 pings, so a worker's reconnect is not refused as a live stream for long.
+        var kestrel = app.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
+        Assert.Equal((TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15)), (kestrel.Limits.Http2.KeepAlivePingDelay, kestrel.Limits.Http2.KeepAlivePingTimeout));
     }
 
     [Fact]

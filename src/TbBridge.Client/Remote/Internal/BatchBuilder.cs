@@ -22,9 +22,17 @@ internal sealed class BatchBuilder
 
     /// <summary>Whether the protocol carries a value read from an event file (scalars, histograms, text).</summary>
     public static bool CanCarry(SummaryValue value) =>
-        value.Kind is ValueKind.Scalar
+        !IsServiceTag(value.Tag) && (value.Kind is ValueKind.Scalar
         || (value.Kind is ValueKind.Histogram && value.Histogram is not null)
-        || (value.Kind is ValueKind.Text && value.Text is not null);
+        || (value.Kind is ValueKind.Text && value.Text is not null));
+
+    /// <summary>
+    /// A tag the service writes itself (<c>tbbridge/alerts</c>, anything under <c>tbbridge/</c> but the writer's own
+    /// <c>tbbridge/dropped_points</c>): the service refuses it, so it is never sent. An upload of a copy of the
+    /// service's data leaves the old alert log behind; the service writes its own.
+    /// </summary>
+    public static bool IsServiceTag(string tag) =>
+        tag.StartsWith("tbbridge/", StringComparison.Ordinal) && tag != "tbbridge/dropped_points";
 
     /// <summary>
     /// Adds a writer's point; false for a kind the protocol does not carry. A histogram without a finite value
@@ -32,6 +40,11 @@ internal sealed class BatchBuilder
     /// </summary>
     public bool Add(in SummaryPoint point, long now)
     {
+        if (IsServiceTag(point.Kind == SummaryPointKind.Text ? EventEncoder.TextTag(point.Tag) : point.Tag))
+        {
+            return false;
+        }
+
         switch (point.Kind)
         {
             case SummaryPointKind.Scalar:
