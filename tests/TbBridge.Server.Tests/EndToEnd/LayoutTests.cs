@@ -64,6 +64,25 @@ public sealed class LayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task GetRun_TagTablesNamingTagsWithoutPoints_ListsOnlyTheTagsThatCarriedPoints()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "tags", "rank0", "tags");
+        for (ulong seq = 1; seq <= 5; seq++)
+        {
+            // 50,000 tags in each table, one point: the old service listed every one (GetRun grew to 21 MB).
+            var tags = Enumerable.Range(0, 50_000).Select(i => FormattableString.Invariant($"junk/{seq}/{i}")).Prepend("train/loss").ToArray();
+            await stream.SendAsync(Batches.Scalars(seq, tags, [(0, (long)seq, 1.0, 1.0)]));
+        }
+
+        Assert.True(await stream.WaitAckAsync(5));
+        var client = new Protocol.V1.AlertService.AlertServiceClient(server.Channel);
+        var details = await client.GetRunAsync(new Protocol.V1.GetRunRequest { Project = "p", Run = "tags" });
+        Assert.Equal(["train/loss"], details.Tags);
+        await stream.CompleteAsync();
+    }
+
+    [Fact]
     public async Task Alerts_TwentyOnOneRun_TheNewestTextEntryListsAllTwenty()
     {
         await using (var server = await InProcessServer.StartAsync(_data.Path, builder =>

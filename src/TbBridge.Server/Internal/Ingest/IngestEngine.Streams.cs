@@ -43,12 +43,17 @@ internal sealed partial class IngestEngine
         {
             session = await Task.Run(() => CreateSession(identity, state), cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             lock (_gate)
             {
                 _opening.Remove(key);
                 _liveWorkers.Remove(identity.WorkerKey);
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw StorageErrors.ToRejection(ex); // the disk is full, descriptors are out, or the file cannot be cut back
             }
 
             throw;
@@ -211,6 +216,12 @@ internal sealed partial class IngestEngine
         }
 
         var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile);
+        if (state?.File != relative)
+        {
+            // Named in the resume state now, at open, so the first batch does not wait for a durable SQLite commit of its own.
+            Register(session);
+        }
+
         WorkerAnalysis? analysis;
         lock (_gate)
         {

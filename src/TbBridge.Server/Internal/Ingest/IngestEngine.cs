@@ -215,9 +215,26 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         return Path.GetRelativePath(DataDirectory, Path.Combine(directory, name));
     }
 
+    /// <summary>Names a session's file in the resume state, durably: from then on a crash finds it and cuts it back.</summary>
+    private void Register(StreamSession session)
+    {
+        var state = new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset);
+        try
+        {
+            _store!.SaveAll([state]);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            throw new IOException("The stream's file could not be registered in the resume state.", ex);
+        }
+
+        OnStateSaved([state]);
+    }
+
     /// <summary>
-    /// Opens a session's file at its first write: the resume state names it first (durably), so a crash at any later
-    /// point finds it and cuts it back; then it is created, or continued from its durable offset.
+    /// Opens a session's file at its first write: the resume state names it first (at open, or here if the file had
+    /// to start anew), so a crash at any later point finds it and cuts it back; then it is created, or continued from
+    /// its durable offset.
     /// </summary>
     private EventFileWriter OpenFile(StreamSession session)
     {
@@ -229,17 +246,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
 
         if (!registered)
         {
-            var state = new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset);
-            try
-            {
-                _store!.SaveAll([state]);
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException ex)
-            {
-                throw new IOException("The stream's file could not be registered in the resume state.", ex);
-            }
-
-            OnStateSaved([state]);
+            Register(session);
         }
 
         return EventFileWriter.Open(session.FilePath, session.DurableOffset, new EventFileWriterOptions { TimeProvider = _time, BufferSize = 256 * 1024 });
