@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -8,29 +7,14 @@ namespace TbBridge.Server.Tests.Infrastructure;
 /// <c>tbbridge upload &lt;logdir&gt; --follow</c> as a long-running process (like <see cref="CliProcess"/>), which a
 /// test stops the way a user or an orchestrator does: SIGTERM (docker stop, a pod ending) or SIGKILL (a crash).
 /// </summary>
-internal sealed partial class FollowerProcess : IDisposable
+internal sealed partial class FollowerProcess : CapturedProcess
 {
     private const int SigTerm = 15;
 
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-    private readonly Task _output;
-    private readonly Task<string> _error;
-
     private FollowerProcess(Process process)
+        : base(process)
     {
-        _process = process;
-        _output = Task.Run(async () =>
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                _lines.Enqueue(line);
-            }
-        });
-        _error = process.StandardError.ReadToEndAsync();
     }
-
-    public string Output => string.Join('\n', _lines);
 
     public static FollowerProcess Start(string logDir, string server, string project)
     {
@@ -50,30 +34,14 @@ internal sealed partial class FollowerProcess : IDisposable
     public async Task<(int ExitCode, string Output, string Error)> StopAsync()
     {
         // kill(2) itself: a minimal userland (CI's Debian 13 one) has no kill program.
-        if (Kill(_process.Id, SigTerm) != 0)
+        if (Kill(Process.Id, SigTerm) != 0)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({Process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
         }
 
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        await _output;
-        return (_process.ExitCode, Output, await _error);
-    }
-
-    /// <summary>SIGKILL: nothing is drained, as when the box or the container dies.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
+        await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await OutputEnded();
+        return (Process.ExitCode, Output, await ErrorText());
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -1,38 +1,14 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace TbBridge.Server.Tests.Infrastructure;
 
 /// <summary>A script of samples/python-worker as a process: its output lines as they come, its exit, a kill on dispose.</summary>
-internal sealed class PythonProcess : IDisposable
+internal sealed class PythonProcess : CapturedProcess
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
-    private readonly Task _output;
-    private readonly Task<string> _error;
-
     private PythonProcess(Process process)
+        : base(process)
     {
-        _process = process;
-        _output = Task.Run(async () =>
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                _lines.Enqueue(line);
-            }
-        });
-        _error = process.StandardError.ReadToEndAsync();
     }
-
-    /// <summary>Every line printed so far.</summary>
-    public IReadOnlyList<string> Lines => [.. _lines];
-
-    public string Output => string.Join('\n', _lines);
-
-    /// <summary>Standard error, once the process has exited (empty before).</summary>
-    public string Error => _error.IsCompleted ? _error.Result : "";
-
-    public bool HasExited => _process.HasExited;
 
     public static PythonProcess Start(string interpreter, string script, IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
     {
@@ -64,31 +40,16 @@ internal sealed class PythonProcess : IDisposable
     {
         try
         {
-            await _process.WaitForExitAsync().WaitAsync(timeout);
+            await Process.WaitForExitAsync().WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
             Kill();
-            await Task.WhenAll(_output, _error);
+            await OutputEnded();
             Assert.Fail($"the Python process did not exit within {timeout.TotalSeconds:0} s; its output:\n{Output}\n{Error}");
         }
 
-        await Task.WhenAll(_output, _error);
-        return _process.ExitCode;
-    }
-
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
-        }
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
+        await OutputEnded();
+        return Process.ExitCode;
     }
 }
