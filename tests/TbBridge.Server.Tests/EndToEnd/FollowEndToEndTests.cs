@@ -125,6 +125,22 @@ public sealed class FollowEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Follow_ServiceRefusesTheStream_StopsFollowingThatFileSaysWhyAndExitsFour()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path, "--TbBridge:Anonymous=None");
+        var live = new GrowingEventFile(_staging.Path, Path.Combine(_logs.Path, "run"), "train/loss", 0, 50);
+        live.AppendUpTo(live.Bytes.Length);
+        using var follower = FollowerProcess.Start(_logs.Path, server.Address, "keyless");
+        await Eventually.HoldsAsync(() => follower.Output.Contains("service away: Unauthenticated", StringComparison.Ordinal), "the follower was refused");
+
+        // A refusal that would come again is not retried: the follower goes on with nothing to send for this file.
+        var stopped = await follower.StopAsync();
+        Assert.True(stopped.ExitCode == 4, stopped.Output + stopped.Error);
+        Assert.Contains("REFUSED, not followed (Unauthenticated: An API key is required", stopped.Output, StringComparison.Ordinal);
+        Assert.Empty(EventFiles.Files(_data.Path, "keyless", "run"));
+    }
+
+    [Fact]
     public async Task Follow_ServiceNeverReachable_StopsOnSigtermSayingWhatWasNotHandedOverAndExitsThree()
     {
         var live = new GrowingEventFile(_staging.Path, Path.Combine(_logs.Path, "run"), "train/loss", 0, 50);

@@ -57,6 +57,9 @@ internal sealed class FileFollower
     /// <summary>Why the last connection attempt or call failed, while not connected.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>The service refused this file's stream for good (a key, a name, a numbering it will refuse again): it is no longer followed.</summary>
+    public bool Refused { get; private set; }
+
     /// <summary>
     /// Follows until <paramref name="stop"/>; then reads what is there, sends it and waits for its ack. Returns
     /// true when everything read was acknowledged. <paramref name="abort"/> ends every call at once.
@@ -73,6 +76,13 @@ internal sealed class FileFollower
                 {
                     return Acknowledged >= Read;
                 }
+            }
+            catch (RpcException ex) when (!abort.IsCancellationRequested && IsPermanent(ex.StatusCode))
+            {
+                // The same stream would be refused again (docs/server.md, "Statuses"): stop, and say why at the end.
+                LastError = $"{ex.StatusCode}: {ex.Status.Detail}";
+                Refused = true;
+                return false;
             }
             catch (Exception ex) when (!abort.IsCancellationRequested && IsConnectionFailure(ex))
             {
@@ -205,6 +215,9 @@ internal sealed class FileFollower
             current = seen;
         }
     }
+
+    private static bool IsPermanent(StatusCode code) =>
+        code is StatusCode.InvalidArgument or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.FailedPrecondition;
 
     private static bool IsConnectionFailure(Exception ex) =>
         ex is RpcException or IOException or TimeoutException or InvalidOperationException or OperationCanceledException or HttpRequestException;

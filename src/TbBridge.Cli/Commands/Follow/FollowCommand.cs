@@ -65,7 +65,11 @@ internal static class FollowCommand
             string line = string.Create(
                 CultureInfo.InvariantCulture,
                 $"{file.File.Project}/{file.File.Run} ({Path.GetFileName(file.File.Path)}): {file.Sent:N0} points sent, {file.AlreadyThere:N0} already on the service, {file.Acknowledged:N0} of {file.Read:N0} read acknowledged");
-            if (!acknowledged)
+            if (file.Refused)
+            {
+                line += $": REFUSED, not followed ({file.LastError})";
+            }
+            else if (!acknowledged)
             {
                 line += $": NOT ALL ACKNOWLEDGED ({file.LastError ?? "the service did not answer in time"})";
             }
@@ -77,7 +81,7 @@ internal static class FollowCommand
         await context.Out.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"stopped: {outcomes.Sum(o => o.File.Sent):N0} points sent, {outcomes.Sum(o => o.File.AlreadyThere):N0} already there, {failed} of {outcomes.Count} files not fully acknowledged").AsMemory(), CancellationToken.None).ConfigureAwait(false);
-        return failed > 0 ? ExitCodes.Unhealthy : ExitCodes.Ok;
+        return outcomes.Any(o => o.File.Refused) ? ExitCodes.Refused : failed > 0 ? ExitCodes.Unhealthy : ExitCodes.Ok;
 
         void Stop(PosixSignalContext signal)
         {
