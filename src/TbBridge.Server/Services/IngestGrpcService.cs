@@ -186,10 +186,18 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
             {
                 await acks.ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or RpcException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // The client is gone: the acks it missed are implied by the resume on its next connection.
+                // The client is gone, or the last commit failed (below): the acks it missed are implied by the resume
+                // on its next connection.
             }
+        }
+
+        if (session.Failure is { } lastFailure && (failure is null || failure.StatusCode == StatusCode.Cancelled))
+        {
+            // The stream's storage failed after the client's last message (its final commit, or an alert's text): what
+            // it sent last was rolled back, not acked, and a clean OK would say otherwise.
+            failure = Refuse(caller, identity.StreamId, ToStatus(lastFailure.Reason), lastFailure.Message);
         }
 
         if (failure is not null)

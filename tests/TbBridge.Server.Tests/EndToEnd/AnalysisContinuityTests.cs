@@ -101,6 +101,13 @@ public sealed class AnalysisContinuityTests : IDisposable
             var alert = Assert.Single(await NanAlertsAsync(restarted));
             Assert.Equal(("train/loss", 10L), (alert.Tag, alert.Step));
         }
+
+        // The worker's alert log was restated when the service took its stream up again: a text entry that a crash
+        // had cut would be back in the file.
+        var entries = EventFiles.ReadAll(_data.Path, "p", "nan-run").SelectMany(e => e.Values).Where(v => v.Tag == "tbbridge/alerts").Select(v => v.Text!).ToArray();
+        Assert.Equal(2, entries.Length);
+        Assert.StartsWith("**Alerts of this run so far** (1, newest first; restated", entries[1], StringComparison.Ordinal);
+        Assert.Contains("`nan_inf` on `train/loss` at step 10", entries[1], StringComparison.Ordinal);
     }
 
     private static async Task<IReadOnlyList<TbBridge.Protocol.V1.Alert>> NanAlertsAsync(InProcessServer server)

@@ -50,6 +50,36 @@ public sealed class FaultTests : IDisposable
         Assert.Equal(writer.AllSteps(), EventFiles.Scalars(data, "p", "r").Select(s => s.Step).Order()); // reading fails on a torn record
     }
 
+    [SmallFileSystemFact]
+    public async Task Ingest_DiskFullOnTheCommitAfterTheClientClosedItsSide_EndsResourceExhaustedNotOk()
+    {
+        using var disk = SmallFileSystem.Mount(4 * 1024 * 1024);
+        string data = Path.Combine(disk.Path, "data");
+        await using var server = await InProcessServer.StartAsync(data);
+        await using (var first = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "closing"))
+        {
+            await first.SendAsync(Batches.Numbered(1, 500));
+            Assert.True(await first.WaitAckAsync(1));
+        }
+
+        long free = new DriveInfo(disk.Path).AvailableFreeSpace;
+        await File.WriteAllBytesAsync(Path.Combine(disk.Path, "filler"), new byte[Math.Max(0, free - (40 * 1024))]);
+
+        // The client sends its last batches and closes its side at once, as `tbbridge upload` does: their commit
+        // fails after the call has nothing more to read, and the call must not end as if all were acked.
+        await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "closing");
+        for (ulong seq = 2; seq <= 11; seq++)
+        {
+            await stream.SendAsync(Batches.Numbered(seq, 500));
+        }
+
+        await stream.CompleteAsync();
+        Assert.NotNull(stream.Failure);
+        Assert.Equal(StatusCode.ResourceExhausted, stream.Failure.StatusCode);
+        Assert.True(stream.Acked < 11);
+        Assert.Equal(Enumerable.Range(0, (int)stream.Acked * 500).Select(i => (long)i), EventFiles.Scalars(data, "p", "r").Select(s => s.Step).Order());
+    }
+
     private static bool HoldsExactly(string data, IEnumerable<long> steps)
     {
         try

@@ -34,6 +34,19 @@ internal sealed partial class AlertHub
         }
     }
 
+    /// <summary>The alerts of one worker of a run raised so far: those stored, then those still waiting for the store.</summary>
+    public IReadOnlyList<AlertRecord> OfWorker(string project, string run, string worker)
+    {
+        AlertRecord[] waiting;
+        lock (_gate)
+        {
+            waiting = [.. _unstored.Where(a => a.Project == project && a.Run == run && a.Worker == worker)];
+        }
+
+        var stored = _store.Query(new AlertQuery(project, run, new HashSet<string>(), null), 0, long.MaxValue, int.MaxValue).Where(a => a.Worker == worker);
+        return [.. stored.Concat(waiting).DistinctBy(a => a.Id).OrderBy(a => a.Id)];
+    }
+
     public void Dispose()
     {
         _retry.Dispose();

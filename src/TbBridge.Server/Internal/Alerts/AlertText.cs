@@ -54,6 +54,12 @@ internal static class AlertText
     {
         var text = new StringBuilder(Markdown(alert, worker));
         text.Append(CultureInfo.InvariantCulture, $"\n\n---\n\n**Alerts of this run so far** ({total}, newest first):\n");
+        AppendLog(text, log, total, maxLines);
+        return text.ToString();
+    }
+
+    private static void AppendLog(StringBuilder text, IReadOnlyList<string> log, long total, int maxLines)
+    {
         int shown = Math.Min(log.Count, maxLines);
         for (int i = 0; i < shown; i++)
         {
@@ -64,7 +70,14 @@ internal static class AlertText
         {
             text.Append(CultureInfo.InvariantCulture, $"\n\n… and {total - shown} earlier ones: `tbbridge alerts` lists every one.");
         }
+    }
 
+    /// <summary>The log alone, for an entry that restates it (after a restart, or a rollback that cut an alert's own entry).</summary>
+    public static string Restatement(IReadOnlyList<string> log, long total, int maxLines)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"**Alerts of this run so far** ({total}, newest first; restated when the service took the worker's stream up again):\n");
+        AppendLog(text, log, total, maxLines);
         return text.ToString();
     }
 

@@ -14,6 +14,9 @@ internal interface IAlertRouter
     /// <summary>Alerts raised for a run before the service started, per severity.</summary>
     IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run);
 
-    /// <summary>The alerts stored for one worker of a run, as <see cref="WorkerAnalysis.KeyOf"/> keys.</summary>
+    /// <summary>The alerts raised for one worker of a run (stored, or waiting for the store), as <see cref="WorkerAnalysis.KeyOf"/> keys.</summary>
     IReadOnlyCollection<string> RaisedKeys(StreamIdentity worker);
+
+    /// <summary>Writes the worker's alert log so far into <paramref name="session"/> as one text entry (nothing when it has none).</summary>
+    void Restate(StreamSession session);
 }

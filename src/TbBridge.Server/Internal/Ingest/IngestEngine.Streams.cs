@@ -1,3 +1,5 @@
+using TbBridge.Analysis;
+
 namespace TbBridge.Server.Internal.Ingest;
 
 /// <summary>Opening, feeding and closing streams.</summary>
@@ -132,6 +134,13 @@ internal sealed partial class IngestEngine
     /// </summary>
     public async Task CloseAsync(StreamSession session)
     {
+        if (!session.TryBeginClose())
+        {
+            // Closed already, or being closed by the call's own end while the service stops: wait for that one.
+            await session.Closed.ConfigureAwait(false);
+            return;
+        }
+
         var identity = session.Identity;
         bool completed = session.CompletedByClient && session.Failure is null;
         Exception? error = null;
@@ -153,6 +162,11 @@ internal sealed partial class IngestEngine
             if (committer is not null)
             {
                 await Task.Run(() => committer.CommitNow([session])).ConfigureAwait(false);
+                if (session.Failure is { } failure)
+                {
+                    // Failed outside a commit (an alert's text could not be written): roll back under the commit lock too.
+                    committer.Fail(session, failure);
+                }
             }
         }
         catch (Exception ex)
@@ -168,6 +182,7 @@ internal sealed partial class IngestEngine
                 if (_analyses.TryGetValue(identity.WorkerKey, out var analysis) && analysis.Current == session)
                 {
                     analysis.Current = null;
+                    analysis.NeedsRestate |= session.Failure is not null;
                     if (completed)
                     {
                         // A later stream of this worker rebuilds it from the files; what it raised is not raised again.
@@ -204,10 +219,29 @@ internal sealed partial class IngestEngine
     {
         string relative = state?.File ?? NewRelativeFile(identity);
         string path = Path.Combine(DataDirectory, relative);
+        for (int attempt = 0; state?.File is null && File.Exists(path); attempt++)
+        {
+            // A new stream never takes over a file that exists (same second, pid and counter as an earlier process).
+            if (attempt == 100)
+            {
+                throw new IOException($"No free event file name in {Path.GetDirectoryName(path)}.");
+            }
+
+            relative = NewRelativeFile(identity);
+            path = Path.Combine(DataDirectory, relative);
+        }
+
         long offset = state?.FileOffset ?? 0;
         if (File.Exists(path))
         {
-            CutBack(path, offset); // what a failed rollback left beyond the durable offset
+            if (offset == 0)
+            {
+                File.Delete(path); // nothing of it is durable; an empty file would stop TensorBoard following the older one
+            }
+            else
+            {
+                CutBack(path, offset); // what a failed rollback left beyond the durable offset
+            }
         }
         else if (offset > 0)
         {
@@ -216,12 +250,33 @@ internal sealed partial class IngestEngine
         }
 
         var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile);
-        if (state?.File != relative)
+        if (state is null || state.File != relative || state.FileOffset != offset)
         {
-            // Named in the resume state now, at open, so the first batch does not wait for a durable SQLite commit of its own.
+            // Named in the resume state now, at open (so the first batch does not wait for a durable SQLite commit of
+            // its own), and at the offset the session starts from (a file that had gone starts again at 0).
             Register(session);
         }
 
+        try
+        {
+            AttachAnalysis(identity, session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// Gives a session its worker's analysis: the one kept since an earlier stream of the worker, or a new one that
+    /// first replays the worker's files. Then the worker's alert log is restated when a restart or a failed session
+    /// may have cut alert entries from its files.
+    /// </summary>
+    private void AttachAnalysis(StreamIdentity identity, StreamSession session)
+    {
         WorkerAnalysis? analysis;
         lock (_gate)
         {
@@ -229,18 +284,11 @@ internal sealed partial class IngestEngine
         }
 
         // The worker is reserved for this opener (_liveWorkers): nobody else creates its analysis meanwhile.
-        bool replay = analysis is null;
+        bool created = analysis is null;
         if (analysis is null)
         {
             var owner = analysis = new WorkerAnalysis(_alerts.RaisedKeys(identity));
-            owner.Analysis = _analysisFactory.Create(identity, alert =>
-            {
-                if (owner.IsNew(alert) && owner.Current is { } current)
-                {
-                    owner.FoundOnReplay += owner.Replaying ? 1 : 0;
-                    _alerts.Route(current, alert);
-                }
-            });
+            owner.Analysis = _analysisFactory.Create(identity, alert => RouteOnce(owner, alert));
         }
 
         lock (_gate)
@@ -249,13 +297,56 @@ internal sealed partial class IngestEngine
             analysis.Current = session;
         }
 
-        session.Analysis = analysis.Analysis;
-        if (replay)
+        try
         {
-            Replay(identity, analysis);
+            session.Analysis = analysis.Analysis;
+            if (created)
+            {
+                Replay(identity, analysis);
+            }
+
+            if (created || analysis.NeedsRestate)
+            {
+                analysis.NeedsRestate = false;
+                _alerts.Restate(session);
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                if (created && _analyses.TryGetValue(identity.WorkerKey, out var current) && current == analysis)
+                {
+                    _analyses.Remove(identity.WorkerKey); // half replayed: the next open builds it again
+                }
+                else
+                {
+                    analysis.Current = null;
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Routes an alert the worker has not raised before; one that cannot be routed may be raised again by a later replay.</summary>
+    private void RouteOnce(WorkerAnalysis owner, Alert alert)
+    {
+        if (owner.Current is not { } current || !owner.TryClaim(alert))
+        {
+            return;
         }
 
-        return session;
+        try
+        {
+            _alerts.Route(current, alert);
+            owner.FoundOnReplay += owner.Replaying ? 1 : 0;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            owner.Release(alert);
+            IngestLog.AlertNotRouted(_logger, alert.Kind, current.Identity.Project, current.Identity.Run, current.Identity.Worker, ex);
+        }
     }
 
     /// <summary>Feeds a new analysis the worker's durable files, oldest first: the service's own copy of what it was sent before.</summary>

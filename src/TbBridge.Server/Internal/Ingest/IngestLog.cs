@@ -20,6 +20,9 @@ internal static partial class IngestLog
     [LoggerMessage(104, LogLevel.Error, "Analysis of {Project}/{Run} worker {Worker} failed on a batch; it goes on with the next one, and the points are written")]
     public static partial void AnalysisFailed(ILogger logger, string project, string run, string worker, Exception exception);
 
+    [LoggerMessage(106, LogLevel.Error, "Alert {Kind} of {Project}/{Run} worker {Worker} could not be routed; a later replay of the worker raises it again")]
+    public static partial void AlertNotRouted(ILogger logger, string kind, string project, string run, string worker, Exception exception);
+
     [LoggerMessage(105, LogLevel.Warning, "Recovery: stream {StreamId}'s file {File} could not be read back for its analysis")]
     public static partial void ReplayFailed(ILogger logger, string streamId, string file, Exception exception);
 }

@@ -26,6 +26,7 @@ internal sealed partial class StreamSession : IDisposable
     private long _durableOffset;
     private bool _dirty;
     private bool _disposed;
+    private int _closing;
 
     /// <param name="identity">Who writes.</param>
     /// <param name="path">The stream's event file, absolute.</param>
@@ -140,6 +141,10 @@ internal sealed partial class StreamSession : IDisposable
     }
 
     /// <summary>Writes a text entry that belongs to no batch (an alert); it becomes durable with the next commit.</summary>
+    /// <remarks>
+    /// A storage error fails the session (its call ends with the error's status, and the engine rolls the file back
+    /// when it closes it) without throwing: the alert is still published, and the worker's log restates it later.
+    /// </remarks>
     public void AppendText(string tag, long step, double wallTime, string text)
     {
         lock (_gate)
@@ -149,10 +154,23 @@ internal sealed partial class StreamSession : IDisposable
                 return;
             }
 
-            Writer().WriteEvent(_encoder.Text(tag, step, wallTime, text));
-            _dirty = true;
+            try
+            {
+                Writer().WriteEvent(_encoder.Text(tag, step, wallTime, text));
+                _dirty = true;
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                Failure = StorageErrors.ToRejection(ex);
+            }
         }
+
+        Abort(Failure.Message);
     }
+
+    /// <summary>True for the first caller only: a session is closed once.</summary>
+    public bool TryBeginClose() => Interlocked.Exchange(ref _closing, 1) == 0;
 
     /// <summary>Ends the session because its storage failed: nothing more is written, and the call ends with the failure's status.</summary>
     public void Fail(Exception error)

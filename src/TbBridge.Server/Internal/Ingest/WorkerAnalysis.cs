@@ -31,12 +31,24 @@ internal sealed class WorkerAnalysis
     /// <summary>The key that tells two raisings of one alert apart: its rule, tag and step.</summary>
     public static string KeyOf(string kind, string tag, long step) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kind}\n{tag}\n{step}");
 
-    /// <summary>True the first time an alert is seen.</summary>
-    public bool IsNew(Alert alert)
+    /// <summary>Set when a session of the worker failed: the text of its last alerts may have been rolled back.</summary>
+    public bool NeedsRestate { get; set; }
+
+    /// <summary>True the first time an alert is seen: the caller routes it, or gives it back with <see cref="Release"/> if it could not.</summary>
+    public bool TryClaim(Alert alert)
     {
         lock (_gate)
         {
             return _raised.Add(KeyOf(alert.Kind, alert.Tag, alert.Step));
+        }
+    }
+
+    /// <summary>An alert that could not be routed: a later replay may raise it again.</summary>
+    public void Release(Alert alert)
+    {
+        lock (_gate)
+        {
+            _raised.Remove(KeyOf(alert.Kind, alert.Tag, alert.Step));
         }
     }
 }

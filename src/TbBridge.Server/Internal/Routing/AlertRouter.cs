@@ -18,14 +18,16 @@ internal sealed class AlertRouter : IAlertRouter
     private readonly AlertHub _hub;
     private readonly AlertStore _store;
     private readonly RunRegistry _runs;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<WorkerKey, WorkerLog> _logs = [];
 
-    public AlertRouter(AlertHub hub, AlertStore store, RunRegistry runs)
+    public AlertRouter(AlertHub hub, AlertStore store, RunRegistry runs, TimeProvider time)
     {
         _hub = hub;
         _store = store;
         _runs = runs;
+        _time = time;
     }
 
     public void Route(StreamSession session, Alert alert)
@@ -43,27 +45,53 @@ internal sealed class AlertRouter : IAlertRouter
     public IReadOnlyCollection<string> RaisedKeys(StreamIdentity worker) =>
         Stored(worker).Select(a => WorkerAnalysis.KeyOf(a.Kind, a.Tag, a.Step)).ToArray();
 
-    private IEnumerable<AlertRecord> Stored(StreamIdentity worker) =>
-        _store.Query(new AlertQuery(worker.Project, worker.Run, new HashSet<string>(), null), 0, long.MaxValue, int.MaxValue)
-            .Where(a => a.Worker == worker.Worker);
+    public void Restate(StreamSession session)
+    {
+        // A text entry that a rollback or a crash cut from the file is not written again with its alert (that alert
+        // is not raised twice): one entry with the log so far puts every alert back where TensorBoard reads it.
+        var identity = session.Identity;
+        string? text;
+        long step;
+        lock (_gate)
+        {
+            var log = LogOf(identity);
+            if (log.Total == 0)
+            {
+                return;
+            }
+
+            step = log.LastStep;
+            text = AlertText.Restatement(log.Lines, log.Total, MaxLoggedAlerts);
+        }
+
+        session.AppendText(AlertText.Tag, step, _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, text);
+    }
+
+    private IEnumerable<AlertRecord> Stored(StreamIdentity worker) => _hub.OfWorker(worker.Project, worker.Run, worker.Worker);
+
+    private WorkerLog LogOf(StreamIdentity identity)
+    {
+        if (!_logs.TryGetValue(identity.WorkerKey, out var log))
+        {
+            // First alert of this worker since the service started: the log goes on from what was raised before.
+            log = new WorkerLog();
+            foreach (var stored in Stored(identity))
+            {
+                log.Add(AlertText.Line(stored.Severity, stored.Kind, stored.Tag, stored.Step, stored.Message), stored.Step);
+            }
+
+            _logs[identity.WorkerKey] = log;
+        }
+
+        return log;
+    }
 
     private string Entry(StreamIdentity identity, Alert alert)
     {
         lock (_gate)
         {
-            if (!_logs.TryGetValue(identity.WorkerKey, out var log))
-            {
-                // First alert of this worker since the service started: the log goes on from what was stored before.
-                log = new WorkerLog();
-                foreach (var stored in Stored(identity))
-                {
-                    log.Add(AlertText.Line(stored.Severity, stored.Kind, stored.Tag, stored.Step, stored.Message));
-                }
-
-                _logs[identity.WorkerKey] = log;
-            }
-
-            log.Add(AlertText.Line(alert.Severity, alert.Kind, alert.Tag, alert.Step, alert.Message));
+            var log = LogOf(identity);
+            log.Add(AlertText.Line(alert.Severity, alert.Kind, alert.Tag, alert.Step, alert.Message), alert.Step);
             return AlertText.Entry(alert, identity.Worker, log.Lines, log.Total, MaxLoggedAlerts);
         }
     }
@@ -77,9 +105,13 @@ internal sealed class AlertRouter : IAlertRouter
 
         public long Total { get; private set; }
 
-        public void Add(string line)
+        /// <summary>The highest step of an alert in the log.</summary>
+        public long LastStep { get; private set; }
+
+        public void Add(string line, long step)
         {
             Total++;
+            LastStep = Math.Max(LastStep, step);
             _lines.Add(line);
             if (_lines.Count > 2 * MaxLoggedAlerts)
             {
