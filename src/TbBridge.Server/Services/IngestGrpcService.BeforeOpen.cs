@@ -8,13 +8,11 @@ using TbBridge.Server.Internal.Security;
 
 namespace TbBridge.Server.Services;
 
-/// <summary>Everything before 'open' is read: a refusal that lets the client see its status, the open timeout, resource errors.</summary>
+/// <summary>Everything before 'open' is read: a refusal that lets the client see its status, the open timeout.</summary>
 internal sealed partial class IngestGrpcService
 {
     /// <summary>The most of a refused caller's request body the service takes in, unparsed (raw bytes of its first message).</summary>
     public const int MaxBytesBeforeCaller = 64 * 1024;
-
-    private const string OutOfResources = "The service is out of file descriptors or disk space; retry after a backoff.";
 
     /// <summary>
     /// A refusal before any message is read. A client writes 'open' as the call starts, and ending the call while
@@ -92,7 +90,4 @@ internal sealed partial class IngestGrpcService
             throw Refuse(caller, "", StatusCode.InvalidArgument, Malformed(ex));
         }
     }
-
-    /// <summary>EMFILE, ENFILE or ENOSPC (Unix errno, which .NET carries as the HResult of the IOException it throws).</summary>
-    private static bool IsOutOfResources(IOException ex) => ex.HResult is 23 or 24 or 28 || ex.InnerException is IOException { HResult: 23 or 24 or 28 };
 }

@@ -98,10 +98,6 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
         {
             throw Refuse(caller, identity.StreamId, ToStatus(ex.Reason), ex.Message);
         }
-        catch (IOException ex) when (IsOutOfResources(ex))
-        {
-            throw Refuse(caller, identity.StreamId, StatusCode.ResourceExhausted, OutOfResources);
-        }
 
         // From here on the session is closed whatever happens, the answer to 'open' included: a session left open
         // would make every resume of its stream id wait for it (a connection reset while 'opened' was being
@@ -239,10 +235,6 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
         catch (StreamRejectedException ex)
         {
             throw Refuse(caller, streamId, ToStatus(ex.Reason), ex.Message);
-        }
-        catch (IOException ex) when (IsOutOfResources(ex))
-        {
-            throw Refuse(caller, streamId, StatusCode.ResourceExhausted, OutOfResources);
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed partial class IngestEngine
                 _liveWorkers.Remove(identity.WorkerKey);
             }
 
-            if (ex is IOException or UnauthorizedAccessException)
+            if (StorageErrors.IsStorageError(ex))
             {
                 throw StorageErrors.ToRejection(ex); // the disk is full, descriptors are out, or the file cannot be cut back
             }
@@ -91,7 +91,7 @@ internal sealed partial class IngestEngine
         {
             written = session.Append(batch);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception ex) when (StorageErrors.IsStorageError(ex))
         {
             IngestLog.WriteFailed(_logger, session.Identity.StreamId, session.RelativeFile, ex);
             _committer!.Fail(session, ex);
@@ -231,19 +231,9 @@ internal sealed partial class IngestEngine
             path = Path.Combine(DataDirectory, relative);
         }
 
+        // What a failed rollback left beyond the durable offset goes now, before anything is appended.
         long offset = state?.FileOffset ?? 0;
-        if (File.Exists(path))
-        {
-            if (offset == 0)
-            {
-                File.Delete(path); // nothing of it is durable; an empty file would stop TensorBoard following the older one
-            }
-            else
-            {
-                CutBack(path, offset); // what a failed rollback left beyond the durable offset
-            }
-        }
-        else if (offset > 0)
+        if (DurableFile.CutBack(path, offset) is null && offset > 0)
         {
             Log.RecoveryFileMissing(_logger, identity.StreamId, path);
             offset = 0;

@@ -164,40 +164,25 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         }
 
         string path = Path.Combine(DataDirectory, state.File);
-        if (!File.Exists(path))
+        long? length = DurableFile.CutBack(path, state.FileOffset);
+        if (length is null)
         {
             if (state.FileOffset > 0)
             {
                 Log.RecoveryFileMissing(_logger, state.Identity.StreamId, path);
             }
-
-            return;
         }
-
-        long length = new FileInfo(path).Length;
-        if (state.FileOffset == 0)
+        else if (state.FileOffset == 0)
         {
-            File.Delete(path);
             IngestLog.RecoveryRemoved(_logger, state.Identity.StreamId, path);
         }
         else if (length > state.FileOffset)
         {
-            CutBack(path, state.FileOffset);
-            Log.RecoveryTruncated(_logger, state.Identity.StreamId, path, length - state.FileOffset, state.LastSequence);
+            Log.RecoveryTruncated(_logger, state.Identity.StreamId, path, length.Value - state.FileOffset, state.LastSequence);
         }
         else if (length < state.FileOffset)
         {
-            Log.RecoveryFileShort(_logger, state.Identity.StreamId, path, length, state.FileOffset);
-        }
-    }
-
-    private static void CutBack(string path, long length)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        if (RandomAccess.GetLength(handle) > length)
-        {
-            RandomAccess.SetLength(handle, length);
-            RandomAccess.FlushToDisk(handle);
+            Log.RecoveryFileShort(_logger, state.Identity.StreamId, path, length.Value, state.FileOffset);
         }
     }
 
@@ -232,23 +217,10 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens a session's file at its first write: the resume state names it first (at open, or here if the file had
-    /// to start anew), so a crash at any later point finds it and cuts it back; then it is created, or continued from
-    /// its durable offset.
+    /// Opens a session's file at its first write. The resume state named it when the session was opened (see
+    /// <see cref="Register"/>), so a crash at any later point finds it and cuts it back; here it is created, or
+    /// continued from its durable offset.
     /// </summary>
-    private EventFileWriter OpenFile(StreamSession session)
-    {
-        bool registered;
-        lock (_gate)
-        {
-            registered = _states.TryGetValue(session.Identity.Key, out var state) && state.File == session.RelativeFile;
-        }
-
-        if (!registered)
-        {
-            Register(session);
-        }
-
-        return EventFileWriter.Open(session.FilePath, session.DurableOffset, new EventFileWriterOptions { TimeProvider = _time, BufferSize = 256 * 1024 });
-    }
+    private EventFileWriter OpenFile(StreamSession session) =>
+        EventFileWriter.Open(session.FilePath, session.DurableOffset, new EventFileWriterOptions { TimeProvider = _time, BufferSize = 256 * 1024 });
 }

@@ -8,6 +8,12 @@ internal static class StorageErrors
     private const int SqliteFull = 13; // SQLITE_FULL: the resume state could not be saved
     private const int ErrorTooManyOpenFiles = unchecked((int)0x80070004), ErrorHandleDiskFull = unchecked((int)0x80070027), ErrorDiskFull = unchecked((int)0x80070070);
 
+    /// <summary>
+    /// An error of a stream's file or of its resume state: I/O (a SQLite failure to register a file arrives wrapped
+    /// as one), access, or a file shorter than its durable length. The stream fails with <see cref="ToRejection"/>.
+    /// </summary>
+    public static bool IsStorageError(Exception error) => error is IOException or UnauthorizedAccessException or InvalidDataException;
+
     /// <summary>True for a full disk or quota.</summary>
     public static bool IsDiskFull(Exception error) =>
         error is IOException { HResult: Enospc or Edquot or ErrorDiskFull or ErrorHandleDiskFull }

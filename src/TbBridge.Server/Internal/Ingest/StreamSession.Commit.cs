@@ -56,23 +56,7 @@ internal sealed partial class StreamSession
             CloseFile();
             _lastWritten = _lastDurable;
             _dirty = false;
-            if (!File.Exists(FilePath))
-            {
-                return;
-            }
-
-            if (_durableOffset == 0)
-            {
-                File.Delete(FilePath);
-                return;
-            }
-
-            using var handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            if (RandomAccess.GetLength(handle) > _durableOffset)
-            {
-                RandomAccess.SetLength(handle, _durableOffset);
-                RandomAccess.FlushToDisk(handle);
-            }
+            DurableFile.CutBack(FilePath, _durableOffset);
         }
     }
 

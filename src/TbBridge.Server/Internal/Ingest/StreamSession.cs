@@ -160,7 +160,7 @@ internal sealed partial class StreamSession : IDisposable
                 _dirty = true;
                 return;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception ex) when (StorageErrors.IsStorageError(ex))
             {
                 Failure = StorageErrors.ToRejection(ex);
             }
