@@ -26,6 +26,9 @@ internal static partial class RemoteLog
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Remote sink for run {Run} closed with {Batches} batches unacknowledged (spooled for the next run: {Spooled})")]
     public static partial void DrainIncomplete(ILogger logger, string run, int batches, bool spooled);
 
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Remote sink for run {Run}: everything was acknowledged, but the service did not close the stream within the drain timeout; the call was cancelled")]
+    public static partial void CloseIncomplete(ILogger logger, string run);
+
     [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Remote sink: {Kind} points are not sent to the service")]
     public static partial void UnsupportedPoint(ILogger logger, SummaryPointKind kind);
 }

@@ -149,9 +149,34 @@ internal sealed class RemoteStream
         ulong last = Seal();
         _draining = true;
         Wake();
+        long started = _time.GetTimestamp();
         if (!await WaitAckedAsync(last, _options.DrainTimeout, onlyWhileConnected: false, CancellationToken.None).ConfigureAwait(false))
         {
             RemoteLog.DrainIncomplete(_logger, Run, PendingBatches, _options.SpoolDirectory is not null);
+        }
+        else if (_connected)
+        {
+            // Everything is acknowledged: the connection loop ends the call the clean way (the request side
+            // completed, then the service's OK), so the service records a finished run and runs its end-of-run
+            // checks. Cancelling the call here instead is what a dead worker looks like: `disconnected`, then a
+            // critical alert. The ack that settled the drain did not wake the loop; this does.
+            Wake();
+            var left = _options.DrainTimeout - _time.GetElapsedTime(started);
+            if (left > TimeSpan.Zero)
+            {
+                try
+                {
+                    await _loop.WaitAsync(left, _time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    RemoteLog.CloseIncomplete(_logger, Run);
+                }
+                catch (Exception)
+                {
+                    // The loop logs its own failures; the drain ends below either way.
+                }
+            }
         }
 
         await _abort.CancelAsync().ConfigureAwait(false);
