@@ -104,7 +104,7 @@ internal static class UploadCommand
         foreach (var result in results)
         {
             string line = result.Error is null
-                ? string.Create(CultureInfo.InvariantCulture, $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): {result.Sent:N0} points uploaded, {result.AlreadyThere:N0} already on the service, {result.Skipped:N0} not sendable (images, audio, tensors)")
+                ? string.Create(CultureInfo.InvariantCulture, $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): {result.Sent:N0} points uploaded, {result.AlreadyThere:N0} already on the service, {result.Skipped:N0} not sendable (hparams, images, audio, graphs, other tensors: upload carries scalars, histograms and text)")
                 : $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): FAILED: {result.Error}";
             await context.Out.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
         }
