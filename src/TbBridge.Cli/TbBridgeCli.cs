@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TbBridge.Cli.Commands;
+using TbBridge.Cli.Internal;
 
 namespace TbBridge.Cli;
 
@@ -31,6 +32,11 @@ internal static class TbBridgeCli
             AlertsCommand.Create(context),
             RunsCommand.Create(context),
         };
+
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new VersionAction(context);
+        }
 
         return root.Parse(args);
     }

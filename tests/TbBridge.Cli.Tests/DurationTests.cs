@@ -35,21 +35,6 @@ public class DurationTests
     public void TryParse_NotADuration_IsFalse(string text) => Assert.False(Duration.TryParse(text, out _));
 
     [Theory]
-    [InlineData(100, "100ms")]
-    [InlineData(1000, "1s")]
-    [InlineData(1500, "1.5s")]
-    [InlineData(120_000, "2m")]
-    [InlineData(90_000, "90s")]
-    [InlineData(7_200_000, "2h")]
-    public void Format_ReadsBackAsTheSameDuration(double milliseconds, string expected)
-    {
-        string text = Duration.Format(TimeSpan.FromMilliseconds(milliseconds));
-        Assert.Equal(expected, text);
-        Assert.True(Duration.TryParse(text, out var back));
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), back);
-    }
-
-    [Theory]
     [InlineData("upload", "--poll", "1s", 1000)]
     [InlineData("upload", "--poll", "500ms", 500)]
     [InlineData("upload", "--poll", "2", 2000)]

@@ -54,13 +54,4 @@ internal static class Duration
         duration = TimeSpan.FromTicks((long)Math.Round(totalSeconds * TimeSpan.TicksPerSecond));
         return true;
     }
-
-    /// <summary>How a duration is shown back to a person: <c>100ms</c>, <c>1s</c>, <c>2m</c>.</summary>
-    public static string Format(TimeSpan duration) => duration switch
-    {
-        { TotalSeconds: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.###}ms"),
-        { TotalMinutes: < 1 } or { Seconds: not 0 } or { Milliseconds: not 0 } => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.###}s"),
-        { TotalHours: < 1 } or { Minutes: not 0 } => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMinutes:0.###}m"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{duration.TotalHours:0.###}h"),
-    };
 }

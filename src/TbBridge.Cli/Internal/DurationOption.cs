@@ -7,7 +7,7 @@ internal static class DurationOption
 {
     public static Option<TimeSpan> Create(string name, string description, TimeSpan defaultValue) => new(name)
     {
-        Description = $"{description} ({Duration.Forms}; default {Duration.Format(defaultValue)}).",
+        Description = $"{description} ({Duration.Forms}).",
         HelpName = "duration",
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
