@@ -1,10 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using TbBridge.Events;
+using TbBridge.Testing;
 
 namespace TbBridge.Benchmarks;
 
 /// <summary>
-/// Reads the seventeen PyTorch runs in ../shared/datasets/pytorch-runs (84 MB, about 1.3 M records):
+/// Reads the seventeen PyTorch runs of the tests' datasets fixture, pytorch-runs (84 MB, about 1.3 M records):
 /// framing and both CRCs alone, and the full decode into summary values. Throughput is the runs' total
 /// bytes over the mean time (docs/performance.md); the files sit in the page cache after the first pass.
 /// </summary>
@@ -16,14 +17,7 @@ public class ReaderBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TbBridge.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        string root = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("run from the repository"), "..", "shared", "datasets", "pytorch-runs");
-        _runs = LogDirectory.DiscoverRuns(root);
+        _runs = LogDirectory.DiscoverRuns(RepoPaths.PyTorchRuns);
         long bytes = _runs.SelectMany(r => r.EventFiles).Sum(f => new FileInfo(f).Length);
         Console.WriteLine($"// {_runs.Count} runs, {bytes:N0} bytes");
     }

@@ -32,6 +32,7 @@ def main():
     p = argparse.ArgumentParser(description="Stream a synthetic run to a TbBridge service.")
     p.add_argument("--server", default="http://127.0.0.1:5080")
     p.add_argument("--api-key", default=None)
+    p.add_argument("--ca-file", default=None, help="PEM file of a private CA to trust for an https:// server")
     p.add_argument("--project", default="demo")
     p.add_argument("--run", default="synthetic")
     p.add_argument("--worker", default="rank0")
@@ -47,7 +48,8 @@ def main():
         print(json.dumps({"event": kind, "detail": detail}), flush=True)
 
     writer = TbBridgeWriter(args.server, args.project, args.run, args.worker, api_key=args.api_key,
-                            max_batch_points=args.batch_points, max_batch_delay=0.05, on_event=on_event)
+                            max_batch_points=args.batch_points, max_batch_delay=0.05, on_event=on_event,
+                            root_certificates=open(args.ca_file, "rb").read() if args.ca_file else None)
     points = 0
     try:
         for step in range(args.steps):

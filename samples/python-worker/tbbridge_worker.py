@@ -57,6 +57,20 @@ TRANSIENT_CODES = frozenset({
 
 RESERVED_TAG_PREFIX = "tbbridge/"
 
+# What gRPC's UNAVAILABLE details say when the TLS handshake failed on the service's certificate (an unknown CA, a
+# name that does not match, an expired certificate): it fails the same way on every retry, so it is not retried.
+_CERTIFICATE_ERRORS = ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed", "Ssl handshake failed",
+                       "Handshake failed", "Cert verification failed")
+
+
+def is_certificate_error(code, details):
+    """True when a call failed on the service's TLS certificate: a setup error to fix, not a transient one."""
+    return code == grpc.StatusCode.UNAVAILABLE and any(m in (details or "") for m in _CERTIFICATE_ERRORS)
+
+
+CERTIFICATE_HINT = ("the service's TLS certificate is not trusted here: give its CA as root_certificates "
+                    "(--ca-file), or set GRPC_DEFAULT_SSL_ROOTS_FILE_PATH to a PEM file that holds it")
+
 
 class StreamError(Exception):
     """The service refused the stream for good (or the writer could not deliver before its deadline)."""
@@ -157,10 +171,14 @@ class Backoff:
         self.attempt = 0
 
 
-def channel_for(server, options=()):
-    """A gRPC channel for 'http://host:port' (h2c), 'https://host:port' (TLS) or a bare 'host:port'."""
+def channel_for(server, options=(), root_certificates=None):
+    """A gRPC channel for 'http://host:port' (h2c), 'https://host:port' (TLS) or a bare 'host:port'.
+
+    root_certificates: PEM bytes of the CA(s) to trust for https (a private CA); None = gRPC's default roots
+    (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH when set, else its bundled ones)."""
     if server.startswith("https://"):
-        return grpc.secure_channel(server[len("https://"):].rstrip("/"), grpc.ssl_channel_credentials(), options=options)
+        credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+        return grpc.secure_channel(server[len("https://"):].rstrip("/"), credentials, options=options)
     if server.startswith("http://"):
         server = server[len("http://"):]
     return grpc.insecure_channel(server.rstrip("/"), options=options)
@@ -227,6 +245,8 @@ class TbBridgeWriter:
     open_timeout: an attempt whose 'opened' has not arrived by then is cancelled and retried.
     backoff: a Backoff (the reconnect delays); default 0.2 s doubling to 30 s, +/-20 % jitter.
     on_event: optional callable(kind, detail) told of 'opened', 'retry' and 'failed' (for logs and tests).
+    root_certificates: PEM bytes of a private CA to trust for an https:// server (see channel_for). A certificate the
+        client does not trust fails the stream at once (StreamError, UNAVAILABLE), instead of being retried forever.
 
     Every unacknowledged batch stays in memory until the service acknowledges it: a long outage grows
     memory with the points logged meanwhile. Thread-safe.
@@ -234,7 +254,7 @@ class TbBridgeWriter:
 
     def __init__(self, server, project, run, worker="worker0", *, api_key=None, host=None, stream_id=None,
                  max_batch_points=8192, max_batch_bytes=4 << 20, max_batch_delay=0.2, open_timeout=30.0, backoff=None,
-                 on_event=None):
+                 on_event=None, root_certificates=None):
         for what, value in (("project", project), ("run", run), ("worker", worker)):
             if not isinstance(value, str) or not value:
                 raise ValueError(f"{what} must be a non-empty string")
@@ -252,6 +272,7 @@ class TbBridgeWriter:
         self._open_timeout = open_timeout
         self._backoff = backoff or Backoff()
         self._on_event = on_event
+        self._root_certificates = root_certificates
 
         self._cv = threading.Condition()
         self._pending = []               # points not yet in a batch: (kind, tag, step, wall_time, payload, size)
@@ -474,7 +495,7 @@ class TbBridgeWriter:
                     if self._stopped or (self._closing and not self._unacked and self._conn is None):
                         return
                 if channel is None:
-                    channel = channel_for(self.server, _CHANNEL_OPTIONS)
+                    channel = channel_for(self.server, _CHANNEL_OPTIONS, self._root_certificates)
                 outcome = self._attempt(ingest_pb2_grpc.IngestServiceStub(channel))
                 if outcome == "done":
                     return
@@ -521,7 +542,9 @@ class TbBridgeWriter:
             with self._cv:
                 if self._stopped:
                     return "done"
-            if code in TRANSIENT_CODES:
+            if is_certificate_error(code, details):
+                details = f"{CERTIFICATE_HINT} ({details})"
+            elif code in TRANSIENT_CODES:
                 return f"{code.name}: {details}"
             error = StreamError(code, details)
             with self._cv:

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tbbridge_worker import Backoff, bearer_metadata, channel_for  # noqa: E402  (also puts the generated code on sys.path)
+from tbbridge_worker import CERTIFICATE_HINT, Backoff, bearer_metadata, channel_for, is_certificate_error  # noqa: E402  (also puts the generated code on sys.path)
 
 import grpc  # noqa: E402
 from tbbridge.v1 import alerts_pb2, alerts_pb2_grpc  # noqa: E402
@@ -41,12 +41,12 @@ def emit(obj):
     print(json.dumps(obj), flush=True)
 
 
-def watch(server, request, metadata, count=None, backoff=None, out=emit):
+def watch(server, request, metadata, count=None, backoff=None, out=emit, root_certificates=None):
     """Watches until `count` alerts were printed (None = forever). Returns 0, or 1 on a permanent refusal."""
     backoff = backoff or Backoff(initial=0.2, maximum=10.0)
     seen = set()
     while True:
-        channel = channel_for(server, (("grpc.enable_retries", 0),))
+        channel = channel_for(server, (("grpc.enable_retries", 0),), root_certificates)
         try:
             call = alerts_pb2_grpc.AlertServiceStub(channel).Watch(request, metadata=metadata)
             call.initial_metadata()  # blocks until the service registered the subscription (or the call failed)
@@ -63,6 +63,9 @@ def watch(server, request, metadata, count=None, backoff=None, out=emit):
                     return 0
             reason = "the service ended the stream"
         except grpc.RpcError as e:
+            if is_certificate_error(e.code(), e.details()):
+                sys.stderr.write(f"watch_alerts: {CERTIFICATE_HINT} ({e.details()})\n")
+                return 1
             if e.code() not in RETRIED:
                 sys.stderr.write(f"watch_alerts: {e.code().name}: {e.details()}\n")
                 return 1
@@ -78,6 +81,7 @@ def main():
     p = argparse.ArgumentParser(description="Follow a TbBridge service's alerts.")
     p.add_argument("--server", default="http://127.0.0.1:5080")
     p.add_argument("--api-key", default=os.environ.get("TBBRIDGE_API_KEY"))
+    p.add_argument("--ca-file", default=None, help="PEM file of a private CA to trust for an https:// server")
     p.add_argument("--project", default="")
     p.add_argument("--run", default="")
     p.add_argument("--kind", action="append", default=[], help="an alert kind such as nan_inf (repeatable)")
@@ -90,7 +94,8 @@ def main():
         flt.min_severity = alerts_pb2.Severity.Value("SEVERITY_" + args.min_severity.upper())
     request = alerts_pb2.WatchAlertsRequest(filter=flt, new_only=args.new_only)
     try:
-        return watch(args.server, request, bearer_metadata(args.api_key), args.count)
+        ca = open(args.ca_file, "rb").read() if args.ca_file else None
+        return watch(args.server, request, bearer_metadata(args.api_key), args.count, root_certificates=ca)
     except KeyboardInterrupt:
         return 130
 

@@ -5,7 +5,10 @@ namespace TbBridge.Cli;
 /// <summary>Where a command writes: plain text and JSON to <see cref="Out"/>, tables and progress through <see cref="Console"/>.</summary>
 internal sealed class CliContext
 {
-    public CliContext(TextWriter output, TextWriter error)
+    /// <param name="output">Where text, JSON and tables go.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="width">The terminal's width in columns, where the caller knows it (tests); detected otherwise.</param>
+    public CliContext(TextWriter output, TextWriter error, int? width = null)
     {
         Out = output;
         Error = error;
@@ -19,6 +22,11 @@ internal sealed class CliContext
         if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
         {
             Console.Profile.Width = 200; // files and pipes have no width: do not wrap tables at 80 columns
+        }
+
+        if (width is { } columns)
+        {
+            Console.Profile.Width = columns;
         }
     }
 

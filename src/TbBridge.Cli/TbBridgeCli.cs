@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TbBridge.Cli.Commands;
+using TbBridge.Cli.Internal;
 
 namespace TbBridge.Cli;
 
@@ -14,7 +15,14 @@ internal static class TbBridgeCli
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        var context = new CliContext(output, error);
+        var parse = Parse(args, new CliContext(output, error));
+        int exitCode = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = ProcessTerminationTimeout }, cancellationToken).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode; // help and the errors are printed; 1 means damaged files here
+    }
+
+    /// <summary>The command line, parsed and not run (tests read the values an option gets).</summary>
+    public static ParseResult Parse(string[] args, CliContext context)
+    {
         var root = new RootCommand("TbBridge: TensorBoard logs, training-problem detection and the TbBridge service.")
         {
             InspectCommand.Create(context),
@@ -25,8 +33,11 @@ internal static class TbBridgeCli
             RunsCommand.Create(context),
         };
 
-        var parse = root.Parse(args);
-        int exitCode = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = ProcessTerminationTimeout }, cancellationToken).ConfigureAwait(false);
-        return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode; // help and the errors are printed; 1 means damaged files here
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new VersionAction(context);
+        }
+
+        return root.Parse(args);
     }
 }

@@ -1,11 +1,12 @@
 using TbBridge.Analysis.Tests.Support;
 using TbBridge.Events;
+using TbBridge.Testing;
 using Xunit.Abstractions;
 
 namespace TbBridge.Analysis.Tests;
 
 /// <summary>
-/// The labelled evaluation: every run of ../shared/datasets/pytorch-runs replayed through the engine and held to its label.json.
+/// The labelled evaluation: every run of the datasets fixture's pytorch-runs replayed through the engine and held to its label.json.
 /// </summary>
 public sealed class DatasetEvaluationTests(ITestOutputHelper output)
 {
@@ -34,14 +35,7 @@ public sealed class DatasetEvaluationTests(ITestOutputHelper output)
 
     private void Evaluate(Variant variant)
     {
-        var root = SharedData.PyTorchRunsOrNull();
-        if (root is null)
-        {
-            Assert.False(SharedData.InCi, "../shared/datasets/pytorch-runs is missing: CI must have shared/ beside the checkout");
-            output.WriteLine("SKIPPED: ../shared/datasets/pytorch-runs not found (outside CI)");
-            return;
-        }
-
+        var root = RepoPaths.PyTorchRuns;
         var failures = new List<string>();
         var rows = new List<(RunLabel Label, IReadOnlyList<Alert> Alerts)>();
         foreach (var run in LogDirectory.DiscoverRuns(root).OrderBy(r => r.Name, StringComparer.Ordinal))

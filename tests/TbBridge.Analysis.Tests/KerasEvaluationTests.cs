@@ -1,11 +1,12 @@
 using TbBridge.Analysis.Tests.Support;
 using TbBridge.Events;
+using TbBridge.Testing;
 using Xunit.Abstractions;
 
 namespace TbBridge.Analysis.Tests;
 
 /// <summary>
-/// The labelled Keras evaluation: the 17 runs of ../shared/datasets/keras-runs (Keras's train/ and validation/ folders,
+/// The labelled Keras evaluation: the 17 runs of the datasets fixture's keras-runs (Keras's train/ and validation/ folders,
 /// epoch and batch axes, TF2 tensor scalars) grouped into training runs as <c>tbbridge analyze</c> groups them, and
 /// each held to its label.json.
 /// </summary>
@@ -14,14 +15,7 @@ public sealed class KerasEvaluationTests(ITestOutputHelper output)
     [Fact]
     public void KerasRuns_EveryRun_MatchesItsLabel()
     {
-        var root = SharedData.KerasRunsOrNull();
-        if (root is null)
-        {
-            Assert.False(SharedData.InCi, "../shared/datasets/keras-runs is missing: CI must have shared/ beside the checkout");
-            output.WriteLine("SKIPPED: ../shared/datasets/keras-runs not found (outside CI)");
-            return;
-        }
-
+        var root = RepoPaths.KerasRuns;
         var runs = LogDirectory.DiscoverRuns(root).ToDictionary(r => r.Name, StringComparer.Ordinal);
         var failures = new List<string>();
         var rows = new List<(RunLabel Label, IReadOnlyList<Alert> Alerts)>();

@@ -20,6 +20,19 @@ public sealed class RunAnalyzerTests
     }
 
     [Fact]
+    public void Complete_OnlyHparamsMetrics_NoAlert()
+    {
+        // PyTorch's add_hparams sub-run: its summary metrics, which no rule judges and no renaming would change.
+        var a = new RunAnalyzer("exp/hparams-run");
+        a.ObserveScalar("hparam/val_loss", 0, 1, 0.25);
+        a.ObserveScalar("hparam/val_acc", 0, 1, 0.9);
+
+        a.Complete();
+
+        Assert.Empty(a.Alerts);
+    }
+
+    [Fact]
     public void ObserveScalar_AfterComplete_Throws()
     {
         var a = new RunAnalyzer("r");

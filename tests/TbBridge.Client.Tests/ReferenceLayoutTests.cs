@@ -6,7 +6,7 @@ using TbBridge.Testing;
 namespace TbBridge.Client.Tests;
 
 /// <summary>
-/// Writes the same points as the reference records (shared/datasets/reference-records/pytorch, written by
+/// Writes the same points as the reference records (the datasets fixture's reference-records/pytorch, written by
 /// PyTorch's SummaryWriter) and compares the events message by message, wall times aside.
 /// </summary>
 public class ReferenceLayoutTests

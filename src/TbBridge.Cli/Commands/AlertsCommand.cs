@@ -2,14 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Spectre.Console;
 using TbBridge.Cli.Internal;
 using TbBridge.Protocol.V1;
 
 namespace TbBridge.Cli.Commands;
 
 /// <summary>
-/// <c>tbbridge alerts --server URL [--watch] [--json] [--project P] [--run R] [--api-key K]</c>: lists the
+/// <c>tbbridge alerts --server URL [--watch] [--json] [--wide] [--project P] [--run R] [--api-key K]</c>: lists the
 /// alerts a service has raised (every page), or follows them as they are raised. <c>--json</c> prints one
 /// array of alert objects; with <c>--watch</c> one object per line (JSON Lines), since the list never ends.
 /// </summary>
@@ -20,22 +19,24 @@ internal static class AlertsCommand
         var server = ServerOption.Create();
         var watch = new Option<bool>("--watch") { Description = "Keep following new alerts (after the existing ones) until Ctrl+C." };
         var json = new Option<bool>("--json") { Description = "JSON: an array, or one object per line with --watch." };
+        var wide = new Option<bool>("--wide") { Description = "The full table: worker, tag, whole messages, hints and evidence, wrapped (by default one line per alert, cut to the terminal's width)." };
         var project = new Option<string?>("--project") { Description = "Only this project." };
         var run = new Option<string?>("--run") { Description = "Only this run." };
         var apiKey = ApiKeyOption.Create();
-        var command = new Command("alerts", "List (or follow) the alerts a TbBridge service has raised.") { server, watch, json, project, run, apiKey };
+        var command = new Command("alerts", "List (or follow) the alerts a TbBridge service has raised.") { server, watch, json, wide, project, run, apiKey };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             parse.GetRequiredValue(server),
             parse.GetValue(watch),
             parse.GetValue(json),
+            parse.GetValue(wide),
             new AlertFilter { Project = parse.GetValue(project) ?? "", Run = parse.GetValue(run) ?? "" },
             ApiKeyOption.Value(parse, apiKey),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, Uri server, bool watch, bool json, AlertFilter filter, string? apiKey, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, Uri server, bool watch, bool json, bool wide, AlertFilter filter, string? apiKey, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(server);
         var client = new AlertService.AlertServiceClient(channel);
@@ -88,7 +89,7 @@ internal static class AlertsCommand
             }
             else
             {
-                WriteTable(context.Console, alerts);
+                AlertsTable.Write(context.Console, alerts, wide);
             }
 
             return ExitCodes.Ok;
@@ -118,34 +119,4 @@ internal static class AlertsCommand
 
         return alert.Hint.Length > 0 ? line + " Hint: " + alert.Hint : line;
     }
-
-    private static void WriteTable(IAnsiConsole console, IReadOnlyList<Alert> alerts)
-    {
-        if (alerts.Count == 0)
-        {
-            console.WriteLine("No alerts.");
-            return;
-        }
-
-        var table = new Table().AddColumns("#", "Severity", "Kind", "Project/run", "Worker", "Tag", "Step", "Message", "Evidence");
-        foreach (var alert in alerts)
-        {
-            table.AddRow(
-                alert.Id.ToString(CultureInfo.InvariantCulture),
-                AlertsJson.SeverityName(alert.Severity),
-                Markup.Escape(alert.Kind),
-                Markup.Escape($"{alert.Project}/{alert.Run}"),
-                Markup.Escape(alert.Worker),
-                Markup.Escape(alert.Tag),
-                alert.Step.ToString(CultureInfo.InvariantCulture),
-                MessageCell(alert),
-                Markup.Escape(string.Join("\n", AlertsJson.EvidenceText(alert))));
-        }
-
-        console.Write(table);
-    }
-
-    /// <summary>The message, and under it the hint, dimmed.</summary>
-    private static string MessageCell(Alert alert) =>
-        alert.Hint.Length > 0 ? $"{Markup.Escape(alert.Message)}\n[grey]{Markup.Escape(alert.Hint)}[/]" : Markup.Escape(alert.Message);
 }

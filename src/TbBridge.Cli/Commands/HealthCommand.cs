@@ -16,9 +16,9 @@ internal static class HealthCommand
     {
         var server = ServerOption.Create();
         var service = new Option<string>("--service") { Description = "A service name to check; empty for the whole server.", DefaultValueFactory = _ => "" };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 5 };
+        var timeout = DurationOption.Create("--timeout", "How long to wait for the answer", TimeSpan.FromSeconds(5));
         var command = new Command("health", "Check that a TbBridge service is up (gRPC health checking).") { server, service, timeout };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetRequiredValue(server), parse.GetValue(service) ?? "", TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetRequiredValue(server), parse.GetValue(service) ?? "", parse.GetValue(timeout), cancellationToken));
         return command;
     }
 

@@ -26,7 +26,7 @@ internal static class UploadCommand
         var apiKey = ApiKeyOption.Create();
         var batch = new Option<int>("--batch") { Description = "Points per batch.", DefaultValueFactory = _ => 8192 };
         var follow = new Option<bool>("--follow") { Description = "Keep following the directory as it is written (new runs, files and records) until Ctrl+C or SIGTERM." };
-        var poll = new Option<TimeSpan>("--poll") { Description = "With --follow: how often to look for new runs, files and records.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
+        var poll = DurationOption.Create("--poll", "With --follow: how often to look for new runs, files and records", TimeSpan.FromSeconds(1));
         var command = new Command("upload", "Upload runs to a TbBridge service, or follow a directory still being written (--follow); nothing is uploaded twice.") { logDir, server, project, apiKey, batch, follow, poll };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -44,9 +44,9 @@ internal static class UploadCommand
     {
         if (follow is { } poll)
         {
-            if (poll <= TimeSpan.Zero || batchPoints < 1)
+            if (batchPoints < 1)
             {
-                await context.Error.WriteLineAsync("tbbridge upload: --poll must be positive and --batch at least 1".AsMemory(), cancellationToken).ConfigureAwait(false);
+                await context.Error.WriteLineAsync("tbbridge upload: --batch must be at least 1".AsMemory(), cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -104,7 +104,7 @@ internal static class UploadCommand
         foreach (var result in results)
         {
             string line = result.Error is null
-                ? string.Create(CultureInfo.InvariantCulture, $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): {result.Sent:N0} points uploaded, {result.AlreadyThere:N0} already on the service, {result.Skipped:N0} not sendable (images, audio, tensors)")
+                ? string.Create(CultureInfo.InvariantCulture, $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): {result.Sent:N0} points uploaded, {result.AlreadyThere:N0} already on the service, {result.Skipped:N0} not sendable (hparams, images, audio, graphs, other tensors: upload carries scalars, histograms and text)")
                 : $"{result.File.Project}/{result.File.Run} ({Path.GetFileName(result.File.Path)}): FAILED: {result.Error}";
             await context.Out.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
         }

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace TbBridge.Analysis.Tests.Support;
 
-/// <summary>A run's label.json (the schema of ../shared/datasets/README.md).</summary>
+/// <summary>A run's label.json (the schema of the datasets fixture's README.md: tests/Fixtures/datasets.tar.br).</summary>
 public sealed record RunLabel(string Run, bool Healthy, string[] Problems, string[] AlsoAcceptable, long? FirstNonfiniteLossStep)
 {
     public static RunLabel Read(string path)

@@ -152,7 +152,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(["is_nan", "is_inf"], evidence.EnumerateObject().Select(p => p.Name));
         Assert.Equal((0.0, 1.0), (evidence.GetProperty("is_nan").GetDouble(), evidence.GetProperty("is_inf").GetDouble()));
 
-        var table = await CliProcess.RunAsync("alerts", "--server", server.Address);
+        var table = await CliProcess.RunAsync("alerts", "--server", server.Address, "--wide");
         Assert.True(table.ExitCode == 0, table.Output + table.Error);
         Assert.Contains("is_nan=0", table.Output, StringComparison.Ordinal);
         Assert.Contains("is_inf=1", table.Output, StringComparison.Ordinal);

@@ -1,5 +1,7 @@
+using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using TbBridge.Server.Tests.Infrastructure;
 
 namespace TbBridge.Server.Tests.EndToEnd;
@@ -55,7 +57,12 @@ public sealed class FaultTests : IDisposable
     {
         using var disk = SmallFileSystem.Mount(4 * 1024 * 1024);
         string data = Path.Combine(disk.Path, "data");
-        await using var server = await InProcessServer.StartAsync(data);
+        var reads = new HoldReadsAfterOpenInterceptor();
+        await using var server = await InProcessServer.StartAsync(data, builder =>
+        {
+            builder.Services.AddSingleton(reads);
+            builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<HoldReadsAfterOpenInterceptor>());
+        });
         await using (var first = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "closing"))
         {
             await first.SendAsync(Batches.Numbered(1, 500));
@@ -66,16 +73,21 @@ public sealed class FaultTests : IDisposable
         await File.WriteAllBytesAsync(Path.Combine(disk.Path, "filler"), new byte[Math.Max(0, free - (40 * 1024))]);
 
         // The client sends its last batches and closes its side at once, as `tbbridge upload` does: their commit
-        // fails after the call has nothing more to read, and the call must not end as if all were acked.
+        // fails after the call has nothing more to read, and the call must not end as if all were acked. The service
+        // reads none of them before the client has closed its side: on a loaded machine, a client slower than the
+        // service's first failed commit was answered mid-send, and its next write threw instead.
+        reads.Hold();
         await using var stream = await IngestStream.OpenAsync(server.Channel, "p", "r", "w0", "closing");
         for (ulong seq = 2; seq <= 11; seq++)
         {
             await stream.SendAsync(Batches.Numbered(seq, 500));
         }
 
-        await stream.CompleteAsync();
-        Assert.NotNull(stream.Failure);
-        Assert.Equal(StatusCode.ResourceExhausted, stream.Failure.StatusCode);
+        await stream.CompleteRequestsAsync();
+        reads.Release();
+        var failure = await stream.WaitForEndAsync();
+        Assert.NotNull(failure);
+        Assert.Equal(StatusCode.ResourceExhausted, failure.StatusCode);
         Assert.True(stream.Acked < 11);
         Assert.Equal(Enumerable.Range(0, (int)stream.Acked * 500).Select(i => (long)i), EventFiles.Scalars(data, "p", "r").Select(s => s.Step).Order());
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
 using TbBridge.Protocol.V1;
 using TbBridge.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -111,6 +112,49 @@ public sealed class PythonWorkerTests(ITestOutputHelper output) : IDisposable
         var error = Json(worker.Lines[^1]).GetProperty("error").GetString();
         Assert.StartsWith("INVALID_ARGUMENT: project 'bad project' contains ' '", error, StringComparison.Ordinal);
         Assert.DoesNotContain(worker.Lines, l => l.Contains("\"retry\"", StringComparison.Ordinal));
+    }
+
+    [PythonFact]
+    public async Task PythonWorker_ServiceCertificateNotTrusted_StopsAtOnceSayingHowToTrustItThenStreamsWithItsCa()
+    {
+        var environment = await GenerateAsync();
+        using var certificate = SelfSignedLoopbackCertificate();
+        await using var server = await InProcessServer.StartAsync(
+            _data.Path,
+            builder => builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate)),
+            "--urls", "https://127.0.0.1:0");
+        Assert.StartsWith("https://", server.Address, StringComparison.Ordinal);
+
+        using (var untrusted = PythonWorker.Start("stream_run.py", environment,
+            "--server", server.Address, "--project", "p", "--run", Run, "--steps", "50", "--histogram-every", "0"))
+        {
+            int exitCode = await untrusted.WaitForExitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(exitCode == 2, $"exit {exitCode}:\n{untrusted.Output}\n{untrusted.Error}");
+            var error = Json(untrusted.Lines[^1]).GetProperty("error").GetString();
+            Assert.StartsWith("UNAVAILABLE: the service's TLS certificate is not trusted here", error, StringComparison.Ordinal);
+            Assert.DoesNotContain(untrusted.Lines, l => l.Contains("\"retry\"", StringComparison.Ordinal));
+        }
+
+        string ca = Path.Combine(_generated.Path, "ca.pem");
+        await File.WriteAllTextAsync(ca, certificate.ExportCertificatePem());
+        using var trusted = PythonWorker.Start("stream_run.py", environment,
+            "--server", server.Address, "--project", "p", "--run", Run, "--steps", "50", "--histogram-every", "0", "--ca-file", ca);
+        int trustedExit = await trusted.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(trustedExit == 0, $"exit {trustedExit}:\n{trusted.Output}\n{trusted.Error}");
+    }
+
+    /// <summary>A certificate for 127.0.0.1 that no machine trusts: what a private CA's certificate is to a client without it.</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSignedLoopbackCertificate()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=tbbridge-test-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
     }
 
     [PythonFact]

@@ -22,7 +22,7 @@ internal sealed partial class FollowerProcess : CapturedProcess
         string baseName = Path.Combine(AppContext.BaseDirectory, typeof(FollowerProcess).Assembly.GetName().Name!);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in (string[])["exec", "--runtimeconfig", baseName + ".runtimeconfig.json", "--depsfile", baseName + ".deps.json", dll,
-                     "upload", logDir, "--follow", "--poll", "00:00:00.100", "--server", server, "--project", project, "--batch", "64"])
+                     "upload", logDir, "--follow", "--poll", "100ms", "--server", server, "--project", project, "--batch", "64"])
         {
             start.ArgumentList.Add(arg);
         }

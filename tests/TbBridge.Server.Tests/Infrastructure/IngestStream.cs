@@ -93,6 +93,9 @@ internal sealed class IngestStream : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Ends the request side only: the client has nothing more to send (see <see cref="WaitForEndAsync"/>).</summary>
+    public Task CompleteRequestsAsync() => _call.RequestStream.CompleteAsync();
+
     /// <summary>Ends the request side and waits for the server to close the call (its final acks included).</summary>
     public async Task CompleteAsync()
     {

@@ -11,8 +11,10 @@ internal sealed class UnrecognizedSignalsRule(RunContext context) : AnalysisRule
     {
         var unknown = Context.UnknownTags;
         var hasLoss = Context.TrainLosses.Count > 0 || Context.ValLosses.Count > 0;
-        if (unknown.Count == 0 && (hasLoss || Context.PointsObserved == 0))
+        if (unknown.Count == 0)
         {
+            // Every tag has a role, or is left out by design (hparam/… summary metrics, throughput, loss scales): nothing
+            // to rename. PyTorch's add_hparams sub-run holds only hparam/ metrics, and an alert that named no tag was noise.
             return;
         }
 

@@ -23,6 +23,7 @@ internal sealed class FileFollower
     private long _alreadyThere;
     private long _acked;
     private long _read;
+    private long _readBytes;
     private long _bytesBehind;
     private int _connected;
 
@@ -91,6 +92,7 @@ internal sealed class FileFollower
             finally
             {
                 Volatile.Write(ref _connected, 0);
+                RefreshBytesBehind();
             }
 
             first = false;
@@ -170,7 +172,8 @@ internal sealed class FileFollower
             }
 
             Interlocked.Exchange(ref _read, Math.Max((long)index, (long)held));
-            Interlocked.Exchange(ref _bytesBehind, Math.Max(0, new FileInfo(File.Path).Length - reader.Position));
+            Interlocked.Exchange(ref _readBytes, reader.Position);
+            RefreshBytesBehind();
             if (stopping)
             {
                 await connection.CompleteAsync().ConfigureAwait(false);
@@ -190,6 +193,22 @@ internal sealed class FileFollower
                     throw await connection.WhenEndedAsync().ConfigureAwait(false) ?? new IOException("The service ended the stream.");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// What is unread is measured from the last position read while connected, and measured again while the service is
+    /// away: the file goes on growing, and a status line that froze the figure would under-report what is not delivered.
+    /// </summary>
+    private void RefreshBytesBehind()
+    {
+        try
+        {
+            Interlocked.Exchange(ref _bytesBehind, Math.Max(0, new FileInfo(File.Path).Length - Interlocked.Read(ref _readBytes)));
+        }
+        catch (IOException)
+        {
+            // The file went away: keep the last figure.
         }
     }
 
