@@ -11,6 +11,7 @@ using TbBridge.Server.Internal.Routing;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
 using TbBridge.Server.Internal.Storage;
+using TbBridge.Server.Internal.Storage.Sqlite;
 using TbBridge.Server.Services;
 
 namespace TbBridge.Server;
@@ -88,7 +89,9 @@ internal static class TbBridgeServerApp
         // before the alert store opens tbbridge.db and before the engine's recovery touches an event file.
         services.AddSingleton(sp => DataDirectoryLock.Acquire(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory));
         services.AddHostedService(sp => sp.GetRequiredService<DataDirectoryLock>());
-        services.AddSingleton(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
+        services.AddSingleton<IAlertStore>(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
+        services.AddSingleton<IStreamStateStore>(sp => new SqliteStreamStateStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
+        services.AddSingleton<IWebhookDeliveries>(LocalWebhookDeliveries.Instance);
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<AlertHub>();
         services.AddSingleton<RunRegistry>();
