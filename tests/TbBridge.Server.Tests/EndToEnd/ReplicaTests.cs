@@ -222,6 +222,35 @@ public sealed class ReplicaTests : IDisposable
         }
     }
 
+    [PostgresFact]
+    public async Task Liveness_StreamMovesToTheOtherReplicaWithinTheGrace_NotDisconnected_ThenBrokenForGood_DisconnectedOnce()
+    {
+        string database = _cluster.Server.CreateDatabase();
+        await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:DisconnectGrace=00:00:02");
+        await using (var onA = await IngestStream.OpenAsync(pair.Channel, Project, Run, "w0", "moves"))
+        {
+            await onA.SendAsync(Batches.Numbered(1, 10));
+            Assert.True(await onA.WaitAckAsync(1));
+            pair.Route = 1;
+            pair.Balancer.CutAll(); // broken on replica 0, without a clean close
+        }
+
+        var onB = await IngestStream.OpenAsync(pair.Channel, Project, Run, "w0", "moves");
+        await onB.SendAsync(Batches.Numbered(2, 10));
+        Assert.True(await onB.WaitAckAsync(2));
+
+        // Replica 0 saw the stream break; past its grace it asks the shared state, finds the stream taken, and stays quiet.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(0L, Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
+
+        // Now it breaks on replica 1 and never comes back: disconnected, once.
+        pair.Balancer.CutAll();
+        await onB.DisposeAsync();
+        await Eventually.HoldsAsync(() => Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'") == 1, "one disconnected alert", timeoutSeconds: 20);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
+    }
+
     private static List<PointBatch> WithNan(int batches, int perBatch, int nanBatch)
     {
         // Tag 3 is a training loss, so a non-finite value of it is a breakdown (nan_inf); point 7 of a batch is of tag 3.

@@ -24,6 +24,13 @@ internal interface IStreamStateStore : IDisposable
     /// </summary>
     StreamClaim Claim(StreamIdentity identity, StreamState? known);
 
+    /// <summary>
+    /// True when the stream was claimed again (by any replica) after the claim under <paramref name="epoch"/>: whoever
+    /// judges a broken stream <c>disconnected</c> asks first, so a stream that moved to another replica is not.
+    /// A store of one service answers false (this service's own reconnects are known to it).
+    /// </summary>
+    bool ClaimedSince(StreamKey key, long epoch);
+
     /// <summary>Marks a claimed stream as no longer connected to this replica, so another may take it at once.</summary>
     void Release(StreamState state);
 

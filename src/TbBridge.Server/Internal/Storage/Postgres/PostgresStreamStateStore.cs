@@ -145,6 +145,16 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
         }
     });
 
+    public bool ClaimedSince(StreamKey key, long epoch) => Guard(() =>
+    {
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT owner_epoch > $3 FROM streams WHERE project = $1 AND stream_id = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = epoch });
+        return command.ExecuteScalar() is true;
+    });
+
     public void Release(StreamState state) => Guard(() =>
     {
         using var connection = _replica.DataSource.OpenConnection();

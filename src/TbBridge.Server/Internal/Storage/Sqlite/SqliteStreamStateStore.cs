@@ -25,6 +25,8 @@ internal sealed class SqliteStreamStateStore : IStreamStateStore
 
     public StreamClaim Claim(StreamIdentity identity, StreamState? known) => StreamClaim.Unshared(known);
 
+    public bool ClaimedSince(StreamKey key, long epoch) => false;
+
     public void Release(StreamState state)
     {
     }
