@@ -241,7 +241,19 @@ public sealed class ReplicaTests : IDisposable
             pair.Balancer.CutAll(); // broken on replica 0, without a clean close
         }
 
-        var onB = await IngestStream.OpenAsync(pair.Channel, Project, Run, "w0", "moves");
+        IngestStream? onB = null;
+        for (int attempt = 0; onB is null; attempt++)
+        {
+            try
+            {
+                onB = await IngestStream.OpenAsync(pair.Channel, Project, Run, "w0", "moves");
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && attempt < 10)
+            {
+                await Task.Delay(200); // the channel's cut connection: reconnect, as every client does
+            }
+        }
+
         await onB.SendAsync(Batches.Numbered(2, 10));
         Assert.True(await onB.WaitAckAsync(2));
 
