@@ -5,7 +5,10 @@
 # 3.4.30, so libtorch cannot load on the host. The .NET SDK and the NuGet cache are not
 # installed inside: eng/in-trixie.sh bind-mounts the host's. Python's gRPC (python3-grpcio,
 # python3-protobuf, python3-grpc-tools for protoc) is installed for samples/python-worker and
-# its end-to-end test (tests/TbBridge.Server.Tests/EndToEnd/PythonWorkerTests.cs).
+# its end-to-end test (tests/TbBridge.Server.Tests/EndToEnd/PythonWorkerTests.cs). PostgreSQL 17's
+# server (postgresql-17: initdb, pg_ctl, postgres under /usr/lib/postgresql/17/bin; its postinst, through
+# postgresql-common, creates the postgres user) is installed for the replica tests, which start a
+# throw-away cluster of their own (tests/TbBridge.Server.Tests/Infrastructure/PostgresServer.cs).
 #
 # Usage: eng/trixie-rootfs.sh            prints the rootfs path on stdout
 # Env:   TBBRIDGE_ROOTFS_DIR  folder that holds it, its lock and any partial build
@@ -21,8 +24,10 @@ cache=${TBBRIDGE_ROOTFS_DIR:-$repo/.ci/rootfs}
 rootfs=$cache/$suite
 # python3-grpcio depends on the virtual libre2-11-absl20240722, which debootstrap does not resolve: name its provider.
 # git: MinVer reads each build's version from the clone's history (Directory.Build.props).
-packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,git
-stamp_text="suite=$suite variant=minbase include=$packages v1"
+# postgresql-17: the replica tests start a throw-away cluster (tests/TbBridge.Server.Tests/Infrastructure/PostgresServer.cs).
+# chromium: the team page's browser tests (tests/TbBridge.Server.Tests/Web).
+packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,git,postgresql-17,chromium
+stamp_text="suite=$suite variant=minbase include=$packages v3"
 stamp=$rootfs/.tbbridge-rootfs
 
 log() { printf 'trixie-rootfs: %s\n' "$*" >&2; }

@@ -34,6 +34,12 @@ internal sealed record LoadTestOptions
     /// <summary>Seconds between NaN probes.</summary>
     public double ProbeInterval { get; init; } = 0.5;
 
+    /// <summary>
+    /// An Npgsql connection string: start two replicas on it (one data directory), spread the workers' connections
+    /// over them in turn (a load balancer by connection), raise the probes' NaNs on the first and watch on the second.
+    /// </summary>
+    public string? Postgres { get; init; }
+
     public static LoadTestOptions Parse(string[] args)
     {
         var options = new LoadTestOptions();
@@ -54,6 +60,7 @@ internal sealed record LoadTestOptions
                 "--workers-per-run" => options with { WorkersPerRun = NextInt() },
                 "--rate" => options with { RatePerWorker = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-verify" => options with { Verify = false },
+                "--postgres" => options with { Postgres = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }

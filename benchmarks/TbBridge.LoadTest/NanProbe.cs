@@ -16,9 +16,15 @@ internal sealed class NanProbe
     private readonly TimeSpan _interval;
     private readonly ConcurrentDictionary<string, long> _sentAt = new(StringComparer.Ordinal);
 
-    public NanProbe(GrpcChannel channel, TimeSpan interval)
+    private readonly GrpcChannel _watchChannel;
+
+    /// <param name="channel">Where the probes' runs are sent.</param>
+    /// <param name="interval">Between probes.</param>
+    /// <param name="watchChannel">Where the alerts are watched (another replica's, to time the fan-out); default <paramref name="channel"/>.</param>
+    public NanProbe(GrpcChannel channel, TimeSpan interval, GrpcChannel? watchChannel = null)
     {
         _channel = channel;
+        _watchChannel = watchChannel ?? channel;
         _interval = interval;
     }
 
@@ -28,7 +34,7 @@ internal sealed class NanProbe
 
     public async Task RunAsync(CancellationToken stop)
     {
-        var alerts = new AlertService.AlertServiceClient(_channel);
+        var alerts = new AlertService.AlertServiceClient(_watchChannel);
         using var watchStop = new CancellationTokenSource();
         using var watch = alerts.Watch(new WatchAlertsRequest { NewOnly = true, Filter = new AlertFilter { Project = "loadtest", Kinds = { "nan_inf" } } }, cancellationToken: watchStop.Token);
         var watcher = WatchAsync(watch);

@@ -10,7 +10,10 @@ using TbBridge.LoadTest;
 var options = LoadTestOptions.Parse(args);
 string dataDirectory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "tbbridge-load-" + Guid.NewGuid().ToString("N")[..8]);
 Process? server = null;
-string address = options.Server ?? StartServer(dataDirectory, out server);
+Process? second = null;
+string address = options.Server ?? StartServer(dataDirectory, options.Postgres, out server);
+string? secondAddress = options.Postgres is null ? null : StartServer(dataDirectory, options.Postgres, out second);
+var pgBefore = options.Postgres is null ? default : PostgresStats.Read(options.Postgres);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TbBridge load test: {options.Workers} workers ({options.WorkersPerRun} per run) x {options.BatchPoints} points/batch, window {options.Window}, {options.Tags} tags, {(options.RatePerWorker > 0 ? $"{options.RatePerWorker:N0} points/s per worker" : "unpaced")}, {options.Seconds} s, server {address}, data {dataDirectory}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}"));
 
@@ -22,13 +25,22 @@ try
         MaxSendMessageSize = null,
     });
     await WaitHealthyAsync(channel);
+    using var secondChannel = secondAddress is null ? null : GrpcChannel.ForAddress(secondAddress);
+    if (secondChannel is not null)
+    {
+        await WaitHealthyAsync(secondChannel);
+        pgBefore = PostgresStats.Read(options.Postgres!);
+    }
 
     using var stop = new CancellationTokenSource();
     // Every worker is its own process in real life, with its own connection: so here too.
-    var channels = Enumerable.Range(0, options.Workers + 1).Select(_ => GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxSendMessageSize = null })).ToArray();
+    // With two replicas, connections alternate between them, as a load balancer by connection spreads them.
+    var channels = Enumerable.Range(0, options.Workers + 1)
+        .Select(i => GrpcChannel.ForAddress(secondAddress is not null && i % 2 == 1 ? secondAddress : address, new GrpcChannelOptions { MaxSendMessageSize = null }))
+        .ToArray();
     var workers = Enumerable.Range(0, options.Workers).Select(i => new Worker(channels[i], options, i)).ToArray();
-    var probe = new NanProbe(channels[^1], TimeSpan.FromSeconds(options.ProbeInterval));
-    var cpuBefore = server?.TotalProcessorTime ?? TimeSpan.Zero;
+    var probe = new NanProbe(channels[^1], TimeSpan.FromSeconds(options.ProbeInterval), secondChannel);
+    var cpuBefore = (server?.TotalProcessorTime ?? TimeSpan.Zero) + (second?.TotalProcessorTime ?? TimeSpan.Zero);
     var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     var running = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
@@ -56,7 +68,12 @@ try
     await stop.CancelAsync();
     await Task.WhenAll(running);
     await probing;
-    var cpu = (server?.TotalProcessorTime ?? TimeSpan.Zero) - cpuBefore;
+    var cpu = (server?.TotalProcessorTime ?? TimeSpan.Zero) + (second?.TotalProcessorTime ?? TimeSpan.Zero) - cpuBefore;
+    if (options.Postgres is not null)
+    {
+        var pg = PostgresStats.Read(options.Postgres) - pgBefore;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL over {endAt:F1} s: {pg.Commits / endAt:N0} commits/s, {pg.Updated / endAt:N0} rows updated/s, {pg.Inserted / endAt:N0} rows inserted/s (for {options.Workers} streams on 2 replicas)"));
+    }
     foreach (var c in channels)
     {
         c.Dispose();
@@ -108,10 +125,13 @@ try
 }
 finally
 {
-    if (server is not null)
+    foreach (var process in new[] { server, second })
     {
-        server.Kill(entireProcessTree: true);
-        server.WaitForExit();
+        if (process is not null)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
     }
 
     if (options.DataDirectory is null)
@@ -123,7 +143,7 @@ finally
 static double Percentile(double[] sorted, double p) =>
     sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
 
-static string StartServer(string dataDirectory, out Process process)
+static string StartServer(string dataDirectory, string? postgres, out Process process)
 {
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
@@ -137,6 +157,11 @@ static string StartServer(string dataDirectory, out Process process)
             "--TbBridge:MaxStreamsPerAnonymousAddress=4096" },
         UseShellExecute = false,
     };
+    if (postgres is not null)
+    {
+        start.ArgumentList.Add("--TbBridge:Postgres=" + postgres);
+    }
+
     process = Process.Start(start)!;
     return address;
 }

@@ -11,6 +11,8 @@ using TbBridge.Server.Internal.Routing;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
 using TbBridge.Server.Internal.Storage;
+using TbBridge.Server.Internal.Storage.Postgres;
+using TbBridge.Server.Internal.Storage.Sqlite;
 using TbBridge.Server.Services;
 
 namespace TbBridge.Server;
@@ -66,7 +68,7 @@ internal static class TbBridgeServerApp
 
         // Kestrel reads endpoints from its section but not its limits: bind those too (the keepalive defaults above).
         builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
-        AddTbBridge(builder.Services);
+        AddTbBridge(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -78,17 +80,22 @@ internal static class TbBridgeServerApp
         return app;
     }
 
-    private static void AddTbBridge(IServiceCollection services)
+    private static void AddTbBridge(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TbBridgeServerOptions>().BindConfiguration(TbBridgeServerOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TbBridgeServerOptions>, TbBridgeServerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        // First of all: the data directory's lock, taken when the hosted services are resolved (the first of them),
-        // before the alert store opens tbbridge.db and before the engine's recovery touches an event file.
-        services.AddSingleton(sp => DataDirectoryLock.Acquire(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory));
-        services.AddHostedService(sp => sp.GetRequiredService<DataDirectoryLock>());
-        services.AddSingleton(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
+        var postgres = configuration.GetSection(TbBridgeServerOptions.SectionName).Get<TbBridgeServerOptions>()?.Postgres;
+        if (string.IsNullOrWhiteSpace(postgres))
+        {
+            AddSqliteState(services);
+        }
+        else
+        {
+            AddPostgresState(services);
+        }
+
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<AlertHub>();
         services.AddSingleton<RunRegistry>();
@@ -112,6 +119,37 @@ internal static class TbBridgeServerApp
             grpc.MaxReceiveMessageSize = (configuration.GetSection(TbBridgeServerOptions.SectionName).Get<TbBridgeServerOptions>() ?? new()).MaxReceiveMessageBytes);
         services.AddGrpcHealthChecks().AddCheck<IngestHealthCheck>("ingest");
         services.AddGrpcReflection();
+    }
+
+    /// <summary>One service: its state in SQLite in the data directory, which it locks against a second service.</summary>
+    private static void AddSqliteState(IServiceCollection services)
+    {
+        // First of all: the data directory's lock, taken when the hosted services are resolved (the first of them),
+        // before the alert store opens tbbridge.db and before the engine's recovery touches an event file.
+        services.AddSingleton(sp => DataDirectoryLock.Acquire(sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.DataDirectory));
+        services.AddHostedService(sp => sp.GetRequiredService<DataDirectoryLock>());
+        services.AddSingleton<IAlertStore>(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
+        services.AddSingleton<IStreamStateStore>(sp => new SqliteStreamStateStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
+        services.AddSingleton<IWebhookDeliveries>(LocalWebhookDeliveries.Instance);
+    }
+
+    /// <summary>
+    /// Replicas: their state in PostgreSQL (TbBridge:Postgres), their data directory shared and not locked (one writer
+    /// per stream is the owner epoch's job). The replica (schema, id, heartbeat) starts first of the hosted services.
+    /// </summary>
+    private static void AddPostgresState(IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
+            return new PostgresReplica(options.Postgres!, options.ReplicaTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresReplica>>());
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresReplica>());
+        services.AddSingleton<PostgresAlertStore>();
+        services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<PostgresAlertStore>());
+        services.AddSingleton<IStreamStateStore, PostgresStreamStateStore>();
+        services.AddSingleton<IWebhookDeliveries, PostgresWebhookDeliveries>();
+        services.AddGrpcHealthChecks().AddCheck<PostgresHealthCheck>("replica");
     }
 
     private static void WarnIfExposed(WebApplication app)

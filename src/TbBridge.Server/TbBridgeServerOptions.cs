@@ -10,6 +10,20 @@ internal sealed class TbBridgeServerOptions
     /// <summary>Where runs (<c>&lt;project&gt;/&lt;run&gt;/</c>) and <c>tbbridge.db</c> live. <c>--data-dir</c> on the command line.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// An Npgsql connection string (environment <c>TbBridge__Postgres</c>). Unset (the default): one service, its
+    /// state in SQLite in the data directory, which it locks. Set: replicas share their state (resume state, alerts,
+    /// webhook deliveries, heartbeats) in this PostgreSQL database and their data directory on a volume every replica
+    /// mounts (ReadWriteMany); any replica takes any stream (docs/server.md, "Replicas").
+    /// </summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>
+    /// With <see cref="Postgres"/>: how old a replica's heartbeat may be before another replica may take the streams it
+    /// holds (it beats five times as often). Default 10 s.
+    /// </summary>
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Who may call without an API key. Default: only clients connecting from a loopback address.</summary>
     public AnonymousAccess Anonymous { get; set; } = AnonymousAccess.LoopbackOnly;
 

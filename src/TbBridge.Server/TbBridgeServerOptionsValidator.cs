@@ -14,6 +14,23 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:DataDirectory is required.");
         }
 
+        if (options.ReplicaTimeout < TimeSpan.FromSeconds(1))
+        {
+            errors.Add("TbBridge:ReplicaTimeout must be at least 1 second.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Postgres))
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(options.Postgres);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"TbBridge:Postgres is not a valid Npgsql connection string ({ex.Message}).");
+            }
+        }
+
         if (!Enum.IsDefined(options.Anonymous))
         {
             errors.Add("TbBridge:Anonymous must be None, LoopbackOnly or Any.");

@@ -16,7 +16,7 @@ public class KubernetesTests
     [Fact]
     public void Kustomization_EveryResource_ParsesWithKindAndName()
     {
-        Assert.Equal(9, Resources.Count);
+        Assert.Equal(10, Resources.Count);
         Assert.All(Resources, r => Assert.False(string.IsNullOrEmpty(Str(r, "kind") + Str(r, "metadata", "name"))));
         Assert.Contains(Resources, r => Str(r, "kind") == "PodDisruptionBudget");
     }
@@ -91,7 +91,19 @@ public class KubernetesTests
 
         var container = Map(List(Resource("Deployment", "tbbridge-server"), "spec", "template", "spec", "containers")[0]);
         Assert.Equal("tbbridge-api-keys", Str(container, "envFrom", 0, "secretRef", "name"));
+        Assert.Equal("tbbridge-postgres", Str(container, "envFrom", 1, "secretRef", "name"));
+        Assert.All(Map(Resource("Secret", "tbbridge-postgres"), "stringData").Keys.Cast<string>(), ConfigurationKeys.AssertBindsToServerOptions);
         var configMount = List(container, "volumeMounts").Cast<Dictionary<object, object>>().Single(m => Str(m, "name") == "config");
         Assert.Equal("/app/server/appsettings.Production.json", Str(configMount, "mountPath"));
+    }
+
+    [Fact]
+    public void ServerDeployment_TwoReplicasRollingWithoutGoingBelowOneAndAPdbKeepingOne()
+    {
+        var deployment = Resource("Deployment", "tbbridge-server");
+        Assert.Equal("2", Str(deployment, "spec", "replicas"));
+        Assert.Equal("0", Str(deployment, "spec", "strategy", "rollingUpdate", "maxUnavailable"));
+        Assert.Equal("1", Str(Resource("PodDisruptionBudget", "tbbridge-server"), "spec", "minAvailable"));
+        Assert.Contains("TbBridge__Postgres", Map(Resource("Secret", "tbbridge-postgres"), "stringData").Keys.Cast<string>());
     }
 }

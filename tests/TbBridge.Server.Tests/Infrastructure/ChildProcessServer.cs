@@ -111,10 +111,30 @@ internal sealed class ChildProcessServer : IDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process is frozen (as by a long GC pause, a stuck disk or a paused VM) until <see cref="Continue"/>.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>: it goes on where it was, unaware of the time that passed.</summary>
+    public void Continue() => Signal("CONT");
+
+    /// <summary>What it wrote on stderr so far (for failure messages).</summary>
+    public string Errors => string.Join(Environment.NewLine, _stderr);
+
     public void Dispose()
     {
+        if (!_process.HasExited)
+        {
+            Continue(); // a frozen process cannot die of SIGKILL until it runs again on some kernels' accounting; be sure
+        }
+
         Kill();
         _process.Dispose();
+    }
+
+    private void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
     }
 
     private async Task WaitServingAsync()

@@ -17,9 +17,15 @@ internal sealed class ResumingWriter
     private readonly IReadOnlyList<PointBatch> _batches;
 
     public ResumingWriter(string project, string run, string worker, string streamId, int batches, int pointsPerBatch)
+        : this(project, run, worker, streamId, Enumerable.Range(1, batches).Select(seq => Batches.Numbered((ulong)seq, pointsPerBatch)).ToArray(), pointsPerBatch)
+    {
+    }
+
+    /// <summary>A writer of given batches (sequences 1, 2, … each of <paramref name="pointsPerBatch"/> points, steps numbered as <see cref="Batches.Numbered"/> does).</summary>
+    public ResumingWriter(string project, string run, string worker, string streamId, IReadOnlyList<PointBatch> batches, int pointsPerBatch)
     {
         (_project, _run, _worker, _streamId) = (project, run, worker, streamId);
-        _batches = Enumerable.Range(1, batches).Select(seq => Batches.Numbered((ulong)seq, pointsPerBatch)).ToArray();
+        _batches = batches;
         PointsPerBatch = pointsPerBatch;
     }
 

@@ -13,7 +13,7 @@ namespace TbBridge.Server.Tests.Infrastructure;
 internal sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private readonly Func<IPEndPoint> _target;
     private readonly Lock _gate = new();
     private readonly List<Socket> _sockets = [];
     private readonly ConcurrentQueue<string> _events = new();
@@ -22,8 +22,14 @@ internal sealed class TcpProxy : IAsyncDisposable
     private int _connections;
 
     public TcpProxy(Uri target)
+        : this(() => target)
     {
-        _target = new IPEndPoint(IPAddress.Loopback, target.Port);
+    }
+
+    /// <summary>A forwarder that asks, for each new connection, where to send it: a load balancer in front of replicas.</summary>
+    public TcpProxy(Func<Uri> target)
+    {
+        _target = () => new IPEndPoint(IPAddress.Loopback, target().Port);
         _listener.Start();
         Address = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
         _acceptor = new Thread(Accept) { IsBackground = true, Name = "TcpProxy accept" };
@@ -97,7 +103,7 @@ internal sealed class TcpProxy : IAsyncDisposable
             var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                upstream.Connect(_target);
+                upstream.Connect(_target());
             }
             catch (SocketException ex)
             {

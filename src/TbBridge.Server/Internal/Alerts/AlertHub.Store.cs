@@ -44,7 +44,8 @@ internal sealed partial class AlertHub
         }
 
         var stored = _store.Query(new AlertQuery(project, run, new HashSet<string>(), null), 0, long.MaxValue, int.MaxValue).Where(a => a.Worker == worker);
-        return [.. stored.Concat(waiting).DistinctBy(a => a.Id).OrderBy(a => a.Id)];
+        // Waiting alerts of a shared store have no id yet (0): they come last, each kept.
+        return [.. stored.Concat(waiting).DistinctBy(a => a.Id == 0 ? (object)a : a.Id).OrderBy(a => a.Id == 0 ? long.MaxValue : a.Id)];
     }
 
     public void Dispose()

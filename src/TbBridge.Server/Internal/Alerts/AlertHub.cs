@@ -12,10 +12,13 @@ namespace TbBridge.Server.Internal.Alerts;
 /// still waiting to be stored, while live ones above it reach its queue. So a watcher sees every alert exactly
 /// once, and no watcher's history query holds up an alert. A store that fails is retried (AlertHub.Store.cs):
 /// detection, watchers and webhooks go on meanwhile.
+/// With a shared store (replicas on PostgreSQL) the store numbers alerts instead: a raised alert is stored first, and
+/// every replica, this one included, publishes it to its watchers and webhooks when the store's feed tells of it, in
+/// id order, once (<see cref="IAlertStore.Published"/>).
 /// </summary>
 internal sealed partial class AlertHub : IDisposable
 {
-    private readonly AlertStore _store;
+    private readonly IAlertStore _store;
     private readonly WebhookDispatcher _webhooks;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -24,7 +27,7 @@ internal sealed partial class AlertHub : IDisposable
     private AlertSubscription[] _subscribers = [];
     private long _lastId;
 
-    public AlertHub(AlertStore store, WebhookDispatcher webhooks, IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<AlertHub> logger)
+    public AlertHub(IAlertStore store, WebhookDispatcher webhooks, IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<AlertHub> logger)
     {
         _store = store;
         _webhooks = webhooks;
@@ -33,6 +36,10 @@ internal sealed partial class AlertHub : IDisposable
         _watchCapacity = options.Value.WatchQueueCapacity;
         _lastId = store.MaxId();
         _retry = time.CreateTimer(_ => Store(retrying: true), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (store.IsShared)
+        {
+            store.Published += Publish;
+        }
     }
 
     /// <summary>Publishes an alert. Never throws for a store error: the alert waits to be stored and everything else goes on.</summary>
@@ -41,6 +48,19 @@ internal sealed partial class AlertHub : IDisposable
         var alert = new AlertRecord(
             0, stream.Project, stream.Run, stream.Worker, raised.Kind, raised.Severity, raised.Tag, raised.Step, raised.Message,
             _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, raised.Tags, raised.Subject, raised.Hint, raised.Evidence);
+        if (_store.IsShared)
+        {
+            // Numbered and published once stored (Publish); until then it waits with id 0.
+            lock (_gate)
+            {
+                _unstored.Enqueue(alert);
+            }
+
+            Store(retrying: false);
+            Log.AlertRaised(_logger, alert.Id, alert.Kind, alert.Severity, alert.Project, alert.Run, alert.Worker, alert.Tag, alert.Step, alert.Message);
+            return alert;
+        }
+
         lock (_gate)
         {
             alert = alert with { Id = ++_lastId };
@@ -67,7 +87,7 @@ internal sealed partial class AlertHub : IDisposable
         lock (_gate)
         {
             watermark = _lastId;
-            unstored = includeHistory ? [.. _unstored.Where(query.Matches)] : [];
+            unstored = includeHistory && !_store.IsShared ? [.. _unstored.Where(query.Matches)] : []; // shared: published only once stored
             subscription.Watermark = watermark;
             _subscribers = [.. _subscribers, subscription];
         }
@@ -92,6 +112,35 @@ internal sealed partial class AlertHub : IDisposable
     }
 
     public IReadOnlyList<AlertRecord> List(AlertQuery query, long afterId, int limit) => _store.Query(query, afterId, long.MaxValue, limit);
+
+    /// <summary>Alerts a shared store tells of, in id order: to the watchers (each once) and to the webhooks (whose deliveries are claimed).</summary>
+    private void Publish(IReadOnlyList<AlertRecord> stored)
+    {
+        var fresh = new List<AlertRecord>(stored.Count);
+        lock (_gate)
+        {
+            foreach (var alert in stored)
+            {
+                if (alert.Id <= _lastId)
+                {
+                    continue;
+                }
+
+                _lastId = alert.Id;
+                foreach (var subscriber in _subscribers)
+                {
+                    subscriber.Offer(alert);
+                }
+
+                fresh.Add(alert);
+            }
+        }
+
+        foreach (var alert in fresh)
+        {
+            _webhooks.Enqueue(alert);
+        }
+    }
 
     private void Unsubscribe(AlertSubscription subscription)
     {

@@ -16,12 +16,18 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IWebhookDeliveries _deliveries;
     private readonly Channel<AlertRecord> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public WebhookDispatcher(IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger)
+    /// <param name="options">The webhooks and the queue's size.</param>
+    /// <param name="time">Backoff waits.</param>
+    /// <param name="logger">Failures and drops.</param>
+    /// <param name="deliveries">Who delivers each alert; default: this service, every alert (one service, no replicas).</param>
+    public WebhookDispatcher(IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger, IWebhookDeliveries? deliveries = null)
     {
+        _deliveries = deliveries ?? Storage.LocalWebhookDeliveries.Instance;
         _hooks = options.Value.Webhooks;
         _time = time;
         _logger = logger;
@@ -59,9 +65,10 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
             {
                 foreach (var hook in _hooks)
                 {
-                    if (alert.Severity >= hook.MinSeverity)
+                    if (alert.Severity >= hook.MinSeverity && Claim(alert.Id, hook.Url))
                     {
-                        await DeliverAsync(hook, alert).ConfigureAwait(false);
+                        bool delivered = await DeliverAsync(hook, alert).ConfigureAwait(false);
+                        Finish(alert.Id, hook.Url, delivered);
                     }
                 }
             }
@@ -71,7 +78,33 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
         }
     }
 
-    private async Task DeliverAsync(WebhookOptions hook, AlertRecord alert)
+    /// <summary>Whether this service is the one to deliver; a claim the store cannot answer is taken (a second delivery beats none).</summary>
+    private bool Claim(long alertId, Uri? url)
+    {
+        try
+        {
+            return _deliveries.TryClaim(alertId, url?.ToString() ?? "");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.WebhookFailed(_logger, url, 0, "the delivery could not be claimed: " + ex.Message, ex);
+            return true;
+        }
+    }
+
+    private void Finish(long alertId, Uri? url, bool delivered)
+    {
+        try
+        {
+            _deliveries.Finished(alertId, url?.ToString() ?? "", delivered);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.WebhookFailed(_logger, url, 0, "the delivery's end could not be recorded: " + ex.Message, ex);
+        }
+    }
+
+    private async Task<bool> DeliverAsync(WebhookOptions hook, AlertRecord alert)
     {
         byte[] body = WebhookPayload.Create(hook.Format, alert);
         var delay = hook.InitialBackoff;
@@ -84,7 +117,7 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
                 using var response = await _http.PostAsync(hook.Url, content, _stop.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
-                    return;
+                    return true;
                 }
 
                 Log.WebhookFailed(_logger, hook.Url, attempt, $"HTTP {(int)response.StatusCode}", null);
@@ -101,7 +134,7 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
             if (attempt >= hook.MaxAttempts)
             {
                 Log.WebhookGaveUp(_logger, hook.Url, alert.Id, attempt);
-                return;
+                return false;
             }
 
             // Full jitter keeps many services from retrying a recovering endpoint in lockstep.

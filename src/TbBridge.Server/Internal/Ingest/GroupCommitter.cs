@@ -10,7 +10,7 @@ namespace TbBridge.Server.Internal.Ingest;
 internal sealed class GroupCommitter : IAsyncDisposable
 {
     private readonly Func<IReadOnlyList<StreamSession>> _sessions;
-    private readonly StreamStateStore _store;
+    private readonly IStreamStateStore _store;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _signal = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -20,7 +20,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
     private int _signaled;
     private Task? _loop;
 
-    public GroupCommitter(Func<IReadOnlyList<StreamSession>> sessions, StreamStateStore store, ILogger logger)
+    public GroupCommitter(Func<IReadOnlyList<StreamSession>> sessions, IStreamStateStore store, ILogger logger)
     {
         _sessions = sessions;
         _store = store;
@@ -138,15 +138,16 @@ internal sealed class GroupCommitter : IAsyncDisposable
         var states = new List<StreamState>(prepared.Count);
         foreach (var p in prepared)
         {
-            states.Add(new StreamState(p.Session.Identity, p.Sequence, p.Session.RelativeFile, p.FileLength));
+            states.Add(new StreamState(p.Session.Identity, p.Sequence, p.Session.RelativeFile, p.FileLength, p.Session.Epoch));
         }
 
+        IReadOnlyCollection<StreamKey> fenced;
         try
         {
             _sync.FlushAll(prepared.Select(p => p.SyncHandle).ToArray());
 
             long synced = System.Diagnostics.Stopwatch.GetTimestamp();
-            _store.SaveAll(states);
+            fenced = _store.SaveAll(states);
             long saved = System.Diagnostics.Stopwatch.GetTimestamp();
             Stats.Add(prepared.Count, synced - started, saved - synced);
             if (Stats.Cycles % 20 == 0)
@@ -164,6 +165,20 @@ internal sealed class GroupCommitter : IAsyncDisposable
             }
 
             throw;
+        }
+
+        if (fenced.Count > 0)
+        {
+            // Another replica claimed these streams since: their saves were refused in the same transaction, so they are
+            // never acked here, and what this replica wrote beyond their acked length is cut (only it writes that file).
+            foreach (var p in prepared.Where(p => fenced.Contains(p.Session.Identity.Key)))
+            {
+                Log.SessionCommitFailed(_logger, p.Session.Identity.StreamId, StreamFencing.Lost(p.Session.Identity));
+                FailLocked(p.Session, StreamFencing.Lost(p.Session.Identity));
+            }
+
+            prepared.RemoveAll(p => fenced.Contains(p.Session.Identity.Key));
+            states.RemoveAll(s => fenced.Contains(s.Identity.Key));
         }
 
         StateSaved?.Invoke(states);

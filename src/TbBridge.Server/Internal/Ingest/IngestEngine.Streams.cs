@@ -43,7 +43,7 @@ internal sealed partial class IngestEngine
         StreamSession session;
         try
         {
-            session = await Task.Run(() => CreateSession(identity, state), cancellationToken).ConfigureAwait(false);
+            session = await Task.Run(() => CreateSession(identity, ref state), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -201,6 +201,11 @@ internal sealed partial class IngestEngine
                 }
             }
 
+            if (_store.IsShared && session.Failure is null)
+            {
+                ReleaseClaim(session);
+            }
+
             _runs.GetOrAdd(identity.Project, identity.Run).StreamClosed();
             _observer.Closed(session, session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken);
             Log.StreamClosed(_logger, identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
@@ -215,9 +220,25 @@ internal sealed partial class IngestEngine
     /// The session of a stream being opened, and its worker's analysis: the one kept since an earlier stream of the
     /// worker, or a new one that first replays the worker's files (a restart, or a run that was completed before).
     /// </summary>
-    private StreamSession CreateSession(StreamIdentity identity, StreamState? state)
+    private StreamSession CreateSession(StreamIdentity identity, ref StreamState? state)
     {
-        string relative = state?.File ?? NewRelativeFile(identity);
+        IReadOnlyList<(string File, long Length)>? workerFiles = null;
+        long epoch = 0;
+        if (_store.IsShared)
+        {
+            // Taken from whichever replica had it, under a new owner epoch: that one can never ack again. A file
+            // another replica wrote is sealed at what was acked (cut back here) and this one starts the next.
+            var claim = _store.Claim(identity, state);
+            state = claim.State;
+            epoch = claim.Epoch;
+            workerFiles = claim.WorkerFiles;
+            foreach (var (sealedFile, length) in claim.Sealed)
+            {
+                DurableFile.CutBack(Path.Combine(DataDirectory, sealedFile), length);
+            }
+        }
+
+        string relative = state?.File ?? NewRelativeFile(identity, workerFiles);
         string path = Path.Combine(DataDirectory, relative);
         for (int attempt = 0; state?.File is null && File.Exists(path); attempt++)
         {
@@ -239,7 +260,7 @@ internal sealed partial class IngestEngine
             offset = 0;
         }
 
-        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile);
+        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile) { Epoch = epoch };
         if (state is null || state.File != relative || state.FileOffset != offset)
         {
             // Named in the resume state now, at open (so the first batch does not wait for a durable SQLite commit of
@@ -249,7 +270,7 @@ internal sealed partial class IngestEngine
 
         try
         {
-            AttachAnalysis(identity, session);
+            AttachAnalysis(identity, session, workerFiles);
         }
         catch
         {
@@ -265,7 +286,7 @@ internal sealed partial class IngestEngine
     /// first replays the worker's files. Then the worker's alert log is restated when a restart or a failed session
     /// may have cut alert entries from its files.
     /// </summary>
-    private void AttachAnalysis(StreamIdentity identity, StreamSession session)
+    private void AttachAnalysis(StreamIdentity identity, StreamSession session, IReadOnlyList<(string File, long Length)>? workerFiles)
     {
         WorkerAnalysis? analysis;
         lock (_gate)
@@ -292,7 +313,7 @@ internal sealed partial class IngestEngine
             session.Analysis = analysis.Analysis;
             if (created)
             {
-                Replay(identity, analysis);
+                Replay(identity, analysis, workerFiles);
             }
 
             if (created || analysis.NeedsRestate)
@@ -340,12 +361,13 @@ internal sealed partial class IngestEngine
     }
 
     /// <summary>Feeds a new analysis the worker's durable files, oldest first: the service's own copy of what it was sent before.</summary>
-    private void Replay(StreamIdentity identity, WorkerAnalysis analysis)
+    private void Replay(StreamIdentity identity, WorkerAnalysis analysis, IReadOnlyList<(string File, long Length)>? workerFiles)
     {
         string[] files;
         lock (_gate)
         {
-            files = _states.Values
+            // A shared store names the worker's files itself: this replica's cache knows only the streams it held.
+            files = (workerFiles?.Select(f => new StreamState(identity, 0, f.File, f.Length)) ?? _states.Values)
                 .Where(s => s.Identity.WorkerKey == identity.WorkerKey && s.File is not null && s.FileOffset > 0)
                 .Select(s => Path.Combine(DataDirectory, s.File!))
                 .Where(File.Exists)
@@ -371,6 +393,19 @@ internal sealed partial class IngestEngine
         finally
         {
             analysis.Replaying = false;
+        }
+    }
+
+    /// <summary>Lets another replica take the stream at once; failing that, it waits for this replica's claim to age out.</summary>
+    private void ReleaseClaim(StreamSession session)
+    {
+        try
+        {
+            _store.Release(new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset, session.Epoch));
+        }
+        catch (Exception ex) when (ex is IOException)
+        {
+            Log.CommitFailed(_logger, ex);
         }
     }
 

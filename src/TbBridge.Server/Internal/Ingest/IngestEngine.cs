@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using TbBridge.Events;
 using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
-using TbBridge.Server.Internal.Storage;
 
 namespace TbBridge.Server.Internal.Ingest;
 
@@ -25,7 +24,9 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     private readonly IAlertRouter _alerts;
     private readonly IStreamObserver _observer;
     private readonly RunRegistry _runs;
+    private readonly IStreamStateStore _store;
     private readonly TimeProvider _time;
+    private static int s_laterNames;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -35,7 +36,6 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     private readonly Dictionary<WorkerKey, StreamKey> _liveWorkers = [];
     private readonly Dictionary<WorkerKey, WorkerAnalysis> _analyses = [];
     private StreamSession[] _activeSnapshot = [];
-    private StreamStateStore? _store;
     private GroupCommitter? _committer;
     private bool _stopping;
 
@@ -45,6 +45,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         IAlertRouter alerts,
         IStreamObserver observer,
         RunRegistry runs,
+        IStreamStateStore store,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
         ILogger<IngestEngine> logger)
@@ -54,6 +55,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         _alerts = alerts;
         _observer = observer;
         _runs = runs;
+        _store = store;
         _time = time;
         _lifetime = lifetime;
         _logger = logger;
@@ -70,11 +72,15 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(DataDirectory);
-        _store = new StreamStateStore(Path.Combine(DataDirectory, SqliteDatabase.FileName));
         foreach (var state in _store.LoadAll())
         {
-            _states[state.Identity.Key] = state;
-            Recover(state);
+            if (!_store.IsShared)
+            {
+                // Replicas never cut a file at start: another may be writing it. A stream is cut back when it is claimed.
+                _states[state.Identity.Key] = state;
+                Recover(state);
+            }
+
             var run = _runs.GetOrAdd(state.Identity.Project, state.Identity.Run);
             run.AddWorker(state.Identity.Worker);
             run.SetAlertCounts(_alerts.CountByRun(state.Identity.Project, state.Identity.Run));
@@ -125,8 +131,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
             _committer = null;
         }
 
-        _store?.Dispose();
-        _store = null;
+        _store.Dispose();
     }
 
     private void BeginShutdown()
@@ -186,8 +191,12 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>A new stream's event file, relative to the data directory: <c>&lt;project&gt;/&lt;run&gt;/&lt;worker&gt;/events.out.tfevents.…</c>.</summary>
-    private string NewRelativeFile(StreamIdentity identity)
+    /// <summary>
+    /// A new stream's event file, relative to the data directory: <c>&lt;project&gt;/&lt;run&gt;/&lt;worker&gt;/events.out.tfevents.…</c>.
+    /// Its name sorts after every file in <paramref name="after"/> (the worker's files on a shared volume), so TensorBoard,
+    /// which reads a run's files in name order, reads a stream taken over by this replica after what another wrote.
+    /// </summary>
+    private string NewRelativeFile(StreamIdentity identity, IReadOnlyList<(string File, long Length)>? after = null)
     {
         // The names were validated (NameRules); this is the second line of defence against escaping the data directory.
         string directory = Path.GetFullPath(Path.Combine([DataDirectory, identity.Project, .. identity.Run.Split('/'), identity.Worker]));
@@ -196,21 +205,35 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
             throw new StreamRejectedException(StreamRejection.InvalidName, "The run directory would be outside the data directory.");
         }
 
-        string name = EventFileWriter.NewFileName(new EventFileWriterOptions { HostName = NameRules.FileSafeHost(identity.Host), TimeProvider = _time });
+        string host = NameRules.FileSafeHost(identity.Host);
+        string name = EventFileWriter.NewFileName(new EventFileWriterOptions { HostName = host, TimeProvider = _time });
+        string? last = after?.Select(f => Path.GetFileName(f.File)).Where(EventFileNames.IsEventFile).Max(StringComparer.Ordinal);
+        if (last is not null && string.CompareOrdinal(name, last) <= 0
+            && long.TryParse(last.Split('.')[3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seconds))
+        {
+            name = EventFileNames.Create(seconds + 1, host, Environment.ProcessId, Interlocked.Increment(ref s_laterNames));
+        }
+
         return Path.GetRelativePath(DataDirectory, Path.Combine(directory, name));
     }
 
     /// <summary>Names a session's file in the resume state, durably: from then on a crash finds it and cuts it back.</summary>
     private void Register(StreamSession session)
     {
-        var state = new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset);
+        var state = new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset, session.Epoch);
+        IReadOnlyCollection<StreamKey> fenced;
         try
         {
-            _store!.SaveAll([state]);
+            fenced = _store.SaveAll([state]);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
             throw new IOException("The stream's file could not be registered in the resume state.", ex);
+        }
+
+        if (fenced.Count > 0)
+        {
+            throw StreamFencing.Lost(session.Identity);
         }
 
         OnStateSaved([state]);

@@ -47,6 +47,9 @@ internal sealed partial class StreamSession : IDisposable
 
     public StreamIdentity Identity { get; }
 
+    /// <summary>The owner epoch this replica claimed the stream under (a shared store; 0 otherwise). Every save carries it.</summary>
+    public long Epoch { get; init; }
+
     /// <summary>This stream's worker analysis; set by the engine right after creation.</summary>
     public IStreamAnalysis? Analysis { get; set; }
 

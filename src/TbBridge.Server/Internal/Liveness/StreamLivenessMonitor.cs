@@ -21,14 +21,23 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lazy<IngestEngine> _engine; // lazily, since the engine reports to this monitor; asked to commit after an alert
+    private readonly IStreamStateStore? _shared;
     private readonly StallRule _stall;
     private readonly TimeSpan _grace;
     private readonly Lock _gate = new();
     private readonly Dictionary<StreamKey, StreamWatch> _streams = [];
     private ITimer? _timer;
 
-    public StreamLivenessMonitor(IOptions<TbBridgeServerOptions> options, IAlertRouter router, RunRegistry runs, TimeProvider time, Lazy<IngestEngine> engine, ILogger<StreamLivenessMonitor> logger)
+    /// <param name="options">Stall and disconnect settings.</param>
+    /// <param name="router">Where its alerts go.</param>
+    /// <param name="runs">The runs whose liveness it sets.</param>
+    /// <param name="time">Its clock and timer.</param>
+    /// <param name="engine">Asked to commit after an alert.</param>
+    /// <param name="logger">Its log.</param>
+    /// <param name="streams">The resume state; shared by replicas, it tells whether a broken stream was taken by another replica meanwhile.</param>
+    public StreamLivenessMonitor(IOptions<TbBridgeServerOptions> options, IAlertRouter router, RunRegistry runs, TimeProvider time, Lazy<IngestEngine> engine, ILogger<StreamLivenessMonitor> logger, IStreamStateStore? streams = null)
     {
+        _shared = streams is { IsShared: true } ? streams : null;
         _engine = engine;
         var o = options.Value;
         _stall = new StallRule(o.StallFactor, o.StallFloor, o.StallCeiling);
@@ -116,6 +125,7 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
     {
         long now = _time.GetTimestamp();
         var raise = new List<(StreamSession Session, TbBridge.Analysis.Alert Alert)>();
+        var disconnected = new List<StreamWatch>();
         lock (_gate)
         {
             foreach (var watch in _streams.Values)
@@ -135,7 +145,48 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
                 {
                     watch.DisconnectRaised = true;
                     var silence = watch.LastArrival is { } arrived ? _time.GetElapsedTime(arrived, now) : _time.GetElapsedTime(broken, now);
-                    raise.Add((watch.LastSession!, LivenessAlerts.Disconnected(watch, _grace, silence)));
+                    if (_shared is null)
+                    {
+                        raise.Add((watch.LastSession!, LivenessAlerts.Disconnected(watch, _grace, silence)));
+                    }
+                    else
+                    {
+                        disconnected.Add(watch); // asked below, outside the lock: did another replica take it meanwhile?
+                    }
+                }
+            }
+        }
+
+        foreach (var watch in disconnected)
+        {
+            // Judged once, whoever holds the stream: one that moved to another replica within the grace is not disconnected here.
+            var session = watch.LastSession!;
+            bool moved;
+            try
+            {
+                moved = _shared!.ClaimedSince(session.Identity.Key, session.Epoch);
+            }
+            catch (IOException)
+            {
+                lock (_gate)
+                {
+                    watch.DisconnectRaised = false; // the shared state cannot tell now: judge again on the next check
+                }
+
+                continue;
+            }
+
+            if (!moved)
+            {
+                long now2 = _time.GetTimestamp();
+                var silence = watch.LastArrival is { } arrived ? _time.GetElapsedTime(arrived, now2) : _time.GetElapsedTime(watch.BrokenAt ?? now2, now2);
+                raise.Add((session, LivenessAlerts.Disconnected(watch, _grace, silence)));
+            }
+            else
+            {
+                lock (_gate)
+                {
+                    SetLiveness(watch, RunLiveness.Live);
                 }
             }
         }

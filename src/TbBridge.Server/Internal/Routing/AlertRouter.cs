@@ -16,13 +16,13 @@ internal sealed class AlertRouter : IAlertRouter
     public const int MaxLoggedAlerts = 200;
 
     private readonly AlertHub _hub;
-    private readonly AlertStore _store;
+    private readonly IAlertStore _store;
     private readonly RunRegistry _runs;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Dictionary<WorkerKey, WorkerLog> _logs = [];
 
-    public AlertRouter(AlertHub hub, AlertStore store, RunRegistry runs, TimeProvider time)
+    public AlertRouter(AlertHub hub, IAlertStore store, RunRegistry runs, TimeProvider time)
     {
         _hub = hub;
         _store = store;

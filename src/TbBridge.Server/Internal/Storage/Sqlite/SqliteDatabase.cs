@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace TbBridge.Server.Internal.Storage;
+namespace TbBridge.Server.Internal.Storage.Sqlite;
 
 /// <summary>Opens the service's SQLite database the same way for every store: WAL and a busy timeout.</summary>
 internal static class SqliteDatabase

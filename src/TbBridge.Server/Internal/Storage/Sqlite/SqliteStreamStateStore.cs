@@ -1,23 +1,34 @@
 using Microsoft.Data.Sqlite;
-using TbBridge.Server.Internal.Storage;
+using TbBridge.Server.Internal.Ingest;
 
-namespace TbBridge.Server.Internal.Ingest;
+namespace TbBridge.Server.Internal.Storage.Sqlite;
 
 /// <summary>
 /// Resume state per stream in SQLite (<c>tbbridge.db</c> in the data directory, WAL, synchronous=FULL), keyed by
 /// project and stream id: a stream's file is registered before its first byte is written, and its durable sequence
 /// and offset are saved once per group commit, after the file is fsync'd.
 /// </summary>
-internal sealed class StreamStateStore : IDisposable
+internal sealed class SqliteStreamStateStore : IStreamStateStore
 {
     private const string Columns = "stream_id, project, run, worker, host, last_sequence, file, file_offset";
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
-    public StreamStateStore(string databasePath)
+    public SqliteStreamStateStore(string databasePath)
     {
         _connection = SqliteDatabase.Open(databasePath, fullSync: true);
         Migrate();
+    }
+
+    /// <summary>One service holds the data directory (its lock): nothing to claim or fence.</summary>
+    public bool IsShared => false;
+
+    public StreamClaim Claim(StreamIdentity identity, StreamState? known) => StreamClaim.Unshared(known);
+
+    public bool ClaimedSince(StreamKey key, long epoch) => false;
+
+    public void Release(StreamState state)
+    {
     }
 
     public IReadOnlyList<StreamState> LoadAll()
@@ -39,11 +50,11 @@ internal sealed class StreamStateStore : IDisposable
     }
 
     /// <summary>Writes every state in one transaction; durable when it returns. A state never goes back to a lower sequence.</summary>
-    public void SaveAll(IReadOnlyCollection<StreamState> states)
+    public IReadOnlyCollection<StreamKey> SaveAll(IReadOnlyCollection<StreamState> states)
     {
         if (states.Count == 0)
         {
-            return;
+            return [];
         }
 
         lock (_gate)
@@ -82,6 +93,8 @@ internal sealed class StreamStateStore : IDisposable
 
             transaction.Commit();
         }
+
+        return [];
     }
 
     public void Dispose()

@@ -1,14 +1,15 @@
 using Microsoft.Data.Sqlite;
 using TbBridge.Analysis;
-using TbBridge.Server.Internal.Storage;
+using TbBridge.Server.Internal.Storage.Sqlite;
 
+// The SQLite home of alerts keeps the namespace of the concern it serves, so its callers (and tests) name it as before.
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>
 /// Alerts in SQLite (<c>tbbridge.db</c> in the data directory), under the ids the hub numbers them with. A database
 /// written before a column existed gets the column when it is opened, with an empty default.
 /// </summary>
-internal sealed class AlertStore : IDisposable
+internal sealed class AlertStore : IAlertStore
 {
     /// <summary>Columns added after the first schema, in the order they were added; never removed or renamed.</summary>
     private static readonly (string Name, string Definition)[] AddedColumns =
@@ -48,6 +49,16 @@ internal sealed class AlertStore : IDisposable
         AddMissingColumns();
     }
 
+    /// <summary>One service numbers its alerts in the hub.</summary>
+    public bool IsShared => false;
+
+    /// <summary>Never raised: the hub of the one service publishes as it raises.</summary>
+    public event Action<IReadOnlyList<AlertRecord>>? Published
+    {
+        add { }
+        remove { }
+    }
+
     /// <summary>The highest id stored; 0 when there is none.</summary>
     public long MaxId()
     {
@@ -60,7 +71,7 @@ internal sealed class AlertStore : IDisposable
     }
 
     /// <summary>Stores an alert under the id the hub gave it; storing it again (a retry after an unclear failure) changes nothing.</summary>
-    public void Add(AlertRecord alert)
+    public AlertRecord? Add(AlertRecord alert)
     {
         lock (_gate)
         {
@@ -85,6 +96,8 @@ internal sealed class AlertStore : IDisposable
             command.Parameters.AddWithValue("$evidence", AlertColumns.Evidence(alert.Evidence));
             command.ExecuteNonQuery();
         }
+
+        return alert;
     }
 
     /// <summary>Alerts with an id above <paramref name="afterId"/>, oldest first, filtered in memory by <paramref name="query"/>.</summary>

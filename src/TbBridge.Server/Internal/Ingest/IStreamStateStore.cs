@@ -1,0 +1,43 @@
+namespace TbBridge.Server.Internal.Ingest;
+
+/// <summary>
+/// Where each stream's resume state lives (the seam of "stream state"): SQLite in the data directory for one
+/// service (Storage/Sqlite), or PostgreSQL shared by replicas (Storage/Postgres). The engine calls this and never
+/// knows which home answered.
+/// </summary>
+internal interface IStreamStateStore : IDisposable
+{
+    /// <summary>
+    /// True when other replicas hold streams in the same state: a stream is claimed before it is opened (see
+    /// <see cref="Claim"/>), a save is fenced by the claim's epoch, and this replica never cuts back a file at
+    /// start (another replica may be writing it).
+    /// </summary>
+    bool IsShared { get; }
+
+    /// <summary>Every stream's state (at start: the files to cut back to what was acked, the runs and workers seen).</summary>
+    IReadOnlyList<StreamState> LoadAll();
+
+    /// <summary>
+    /// Takes a stream for this replica with a new owner epoch, refused (<see cref="StreamRejectedException"/>) while it
+    /// is live on another replica or bound to another run or worker. Only a shared store claims; a store of one
+    /// service returns <paramref name="known"/> as it is.
+    /// </summary>
+    StreamClaim Claim(StreamIdentity identity, StreamState? known);
+
+    /// <summary>
+    /// True when the stream was claimed again (by any replica) after the claim under <paramref name="epoch"/>: whoever
+    /// judges a broken stream <c>disconnected</c> asks first, so a stream that moved to another replica is not.
+    /// A store of one service answers false (this service's own reconnects are known to it).
+    /// </summary>
+    bool ClaimedSince(StreamKey key, long epoch);
+
+    /// <summary>Marks a claimed stream as no longer connected to this replica, so another may take it at once.</summary>
+    void Release(StreamState state);
+
+    /// <summary>
+    /// Writes every state in one transaction; durable when it returns. A state never goes back to a lower sequence.
+    /// Returns the streams whose save was refused because another replica claimed them since (their epoch is
+    /// stale); those must not be acked. A store of one service never refuses.
+    /// </summary>
+    IReadOnlyCollection<StreamKey> SaveAll(IReadOnlyCollection<StreamState> states);
+}

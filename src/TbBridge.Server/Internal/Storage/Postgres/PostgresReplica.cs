@@ -1,0 +1,140 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace TbBridge.Server.Internal.Storage.Postgres;
+
+/// <summary>
+/// This replica in the shared database: the data source every PostgreSQL home uses (Npgsql's pooled
+/// <see cref="NpgsqlDataSource"/>), the schema brought up to date once at start, an id new on every start, and a
+/// heartbeat. Another replica may take a stream this one holds once the heartbeat is older than
+/// <see cref="Timeout"/>; what keeps two replicas from acking one stream is the owner epoch, not the heartbeat.
+/// </summary>
+internal sealed class PostgresReplica : IHostedService, IDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private ITimer? _heartbeat;
+    private int _beating;
+
+    public PostgresReplica(string connectionString, TimeSpan timeout, TimeProvider time, ILogger<PostgresReplica> logger)
+    {
+        _time = time;
+        _logger = logger;
+        Timeout = timeout;
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "tbbridge";
+        DataSource = builder.Build();
+        Id = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}");
+        Migrate();
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>Unique to this start of this process: a restarted replica is another owner.</summary>
+    public string Id { get; }
+
+    /// <summary>How old this replica's heartbeat may be before its streams may be taken (it beats five times as often).</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>The last heartbeat that reached the database, by this process's clock; readiness asks for a recent one.</summary>
+    public DateTimeOffset? LastBeat { get; private set; }
+
+    /// <summary>Wraps a failure to reach the database as the I/O error the ingest path handles (UNAVAILABLE, resume later).</summary>
+    public static IOException Unreachable(Exception error) => new($"The shared state (PostgreSQL) could not be reached: {error.Message}", error);
+
+    public static bool IsDatabaseError(Exception error) => error is NpgsqlException or TimeoutException or InvalidOperationException { InnerException: NpgsqlException };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Beat(insert: true);
+        var every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, Timeout.Ticks / 5));
+        _heartbeat = _time.CreateTimer(_ => Beat(insert: false), null, every, every);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _heartbeat?.Dispose();
+        _heartbeat = null;
+        try
+        {
+            // Gone on purpose: its streams may be taken at once, without waiting for the heartbeat to age.
+            using var connection = DataSource.OpenConnection();
+            using var command = new NpgsqlCommand("UPDATE streams SET connected = false WHERE owner = $1; DELETE FROM replicas WHERE id = $1", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = Id });
+            command.ExecuteNonQuery();
+        }
+        catch (Exception ex) when (IsDatabaseError(ex))
+        {
+            PostgresLog.HeartbeatFailed(_logger, Id, ex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _heartbeat?.Dispose();
+        DataSource.Dispose();
+    }
+
+    private void Migrate()
+    {
+        // Replicas and the database may start together: wait for it a while rather than fail at once.
+        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var applied = PostgresMigrations.Run(DataSource);
+                PostgresLog.Migrated(_logger, Id, applied.Count, PostgresMigrations.All.Count);
+                return;
+            }
+            catch (Exception ex) when (IsDatabaseError(ex) && _time.GetUtcNow() < deadline)
+            {
+                PostgresLog.NotReachable(_logger, ex.Message);
+                Thread.Sleep(1000);
+            }
+        }
+    }
+
+    private void Beat(bool insert)
+    {
+        if (Interlocked.Exchange(ref _beating, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            using var connection = DataSource.OpenConnection();
+            using var command = new NpgsqlCommand(
+                insert
+                    ? "INSERT INTO replicas (id, host) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()"
+                    : "UPDATE replicas SET heartbeat_at = now() WHERE id = $1",
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = Id });
+            if (insert)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
+            }
+
+            command.ExecuteNonQuery();
+            LastBeat = _time.GetUtcNow();
+        }
+        catch (Exception ex) when (IsDatabaseError(ex))
+        {
+            PostgresLog.HeartbeatFailed(_logger, Id, ex);
+            if (insert)
+            {
+                throw;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _beating, 0);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using TbBridge.Server.Internal.Ingest;
+
+namespace TbBridge.Server.Internal.Storage.Postgres;
+
+/// <summary>
+/// Resume state shared by replicas, with one writer per stream enforced by an owner epoch on the stream's row.
+/// <see cref="Claim"/> takes a stream (refused while its owner is connected and its heartbeat fresh), bumps the epoch
+/// and seals the file another replica wrote at its acked length; every save is an UPDATE fenced on that epoch, in the
+/// transaction that records what is acked, so a replica that lost the stream can never ack it again.
+/// </summary>
+internal sealed class PostgresStreamStateStore : IStreamStateStore
+{
+    private readonly PostgresReplica _replica;
+    private readonly ILogger _logger;
+
+    public PostgresStreamStateStore(PostgresReplica replica, ILogger<PostgresStreamStateStore> logger)
+    {
+        _replica = replica;
+        _logger = logger;
+    }
+
+    public bool IsShared => true;
+
+    public IReadOnlyList<StreamState> LoadAll() => Guard(() =>
+    {
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT stream_id, project, run, worker, host, last_sequence, file, file_offset, owner_epoch FROM streams", connection);
+        using var reader = command.ExecuteReader();
+        var states = new List<StreamState>();
+        while (reader.Read())
+        {
+            states.Add(Read(reader, 0));
+        }
+
+        return states;
+    });
+
+    public StreamClaim Claim(StreamIdentity identity, StreamState? known) => Guard(() =>
+    {
+        using var connection = _replica.DataSource.OpenConnection();
+        for (int attempt = 0; ; attempt++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var select = new NpgsqlCommand(
+                """
+                SELECT s.stream_id, s.project, s.run, s.worker, s.host, s.last_sequence, s.file, s.file_offset, s.owner_epoch, s.owner, s.connected,
+                       COALESCE((SELECT r.heartbeat_at > now() - $3 FROM replicas r WHERE r.id = s.owner), false)
+                FROM streams s WHERE s.project = $1 AND s.stream_id = $2 FOR UPDATE
+                """,
+                connection,
+                transaction);
+            select.Parameters.Add(new NpgsqlParameter { Value = identity.Project });
+            select.Parameters.Add(new NpgsqlParameter { Value = identity.StreamId });
+            select.Parameters.Add(new NpgsqlParameter { Value = _replica.Timeout });
+            StreamState? state = null;
+            string? owner = null;
+            bool connected = false, ownerAlive = false;
+            using (var reader = select.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    state = Read(reader, 0);
+                    owner = reader.IsDBNull(9) ? null : reader.GetString(9);
+                    connected = reader.GetBoolean(10);
+                    ownerAlive = reader.GetBoolean(11);
+                }
+            }
+
+            if (state is null)
+            {
+                using var insert = new NpgsqlCommand(
+                    """
+                    INSERT INTO streams (project, stream_id, run, worker, host, owner, owner_epoch, connected)
+                    VALUES ($1, $2, $3, $4, $5, $6, 1, true) ON CONFLICT DO NOTHING
+                    """,
+                    connection,
+                    transaction);
+                foreach (object value in new object[] { identity.Project, identity.StreamId, identity.Run, identity.Worker, identity.Host, _replica.Id })
+                {
+                    insert.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+
+                if (insert.ExecuteNonQuery() == 0 && attempt < 3)
+                {
+                    continue; // another replica created it meanwhile: read it as it is now
+                }
+
+                var files = WorkerFiles(connection, transaction, identity);
+                transaction.Commit();
+                return new StreamClaim(null, 1, [], files);
+            }
+
+            if (state.Identity.Run != identity.Run || state.Identity.Worker != identity.Worker)
+            {
+                throw new StreamRejectedException(StreamRejection.Conflict, $"Stream id '{identity.StreamId}' is bound to another run or worker of this project; use a new stream id.");
+            }
+
+            if (connected && owner != _replica.Id && ownerAlive)
+            {
+                throw new StreamRejectedException(
+                    StreamRejection.Busy,
+                    $"Stream '{identity.StreamId}' is live on another connection (replica {owner}). Retry after a backoff: a connection that died is noticed within the service's keepalive timeout, a replica that died within {_replica.Timeout.TotalSeconds:0.#} s.");
+            }
+
+            string? file = state.File;
+            long offset = state.FileOffset;
+            if (owner != _replica.Id && file is not null)
+            {
+                // Another replica (or an earlier start) wrote this file: it is sealed at what was acked and never written
+                // again. A replica that still thinks it holds the stream cuts its own unacked bytes when its save is refused.
+                using var seal = new NpgsqlCommand(
+                    "INSERT INTO stream_segments (project, stream_id, file, length) VALUES ($1, $2, $3, $4) ON CONFLICT (project, stream_id, file) DO UPDATE SET length = excluded.length",
+                    connection,
+                    transaction);
+                foreach (object value in new object[] { identity.Project, identity.StreamId, file, offset })
+                {
+                    seal.Parameters.Add(new NpgsqlParameter { Value = value });
+                }
+
+                seal.ExecuteNonQuery();
+                PostgresLog.StreamTakenOver(_logger, identity.StreamId, identity.Project, owner ?? "none", file, offset);
+                file = null;
+                offset = 0;
+            }
+
+            using var take = new NpgsqlCommand(
+                """
+                UPDATE streams SET owner = $3, owner_epoch = owner_epoch + 1, connected = true, host = $4, file = $5, file_offset = $6
+                WHERE project = $1 AND stream_id = $2 RETURNING owner_epoch
+                """,
+                connection,
+                transaction);
+            foreach (object? value in new object?[] { identity.Project, identity.StreamId, _replica.Id, identity.Host, file, offset })
+            {
+                take.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+            }
+
+            long epoch = (long)take.ExecuteScalar()!;
+            var sealedFiles = Segments(connection, transaction, identity);
+            var workerFiles = WorkerFiles(connection, transaction, identity);
+            transaction.Commit();
+            return new StreamClaim(state with { Identity = identity, File = file, FileOffset = offset, Epoch = epoch }, epoch, sealedFiles, workerFiles);
+        }
+    });
+
+    public bool ClaimedSince(StreamKey key, long epoch) => Guard(() =>
+    {
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT owner_epoch > $3 FROM streams WHERE project = $1 AND stream_id = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = epoch });
+        return command.ExecuteScalar() is true;
+    });
+
+    public void Release(StreamState state) => Guard(() =>
+    {
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand("UPDATE streams SET connected = false WHERE project = $1 AND stream_id = $2 AND owner_epoch = $3", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = state.Identity.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = state.Identity.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = state.Epoch });
+        command.ExecuteNonQuery();
+        return 0;
+    });
+
+    public IReadOnlyCollection<StreamKey> SaveAll(IReadOnlyCollection<StreamState> states)
+    {
+        if (states.Count == 0)
+        {
+            return [];
+        }
+
+        return Guard(() =>
+        {
+            using var connection = _replica.DataSource.OpenConnection();
+            // One statement, one implicit transaction: every stream whose epoch still matches is saved; the others are
+            // fenced (another replica claimed them) and come back so that they are not acked.
+            using var command = new NpgsqlCommand(
+                """
+                UPDATE streams AS s SET last_sequence = u.seq, file = u.file, file_offset = u.off
+                FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[]) AS u(project, stream_id, epoch, seq, file, off)
+                WHERE s.project = u.project AND s.stream_id = u.stream_id AND s.owner_epoch = u.epoch AND u.seq >= s.last_sequence
+                RETURNING s.project, s.stream_id
+                """,
+                connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Identity.Project).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Identity.StreamId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Epoch).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => checked((long)s.LastSequence)).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.File).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.FileOffset).ToArray() });
+            var saved = new HashSet<StreamKey>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    saved.Add(new StreamKey(reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            return (IReadOnlyCollection<StreamKey>)states.Select(s => s.Identity.Key).Where(k => !saved.Contains(k)).ToArray();
+        });
+    }
+
+    public void Dispose()
+    {
+        // The data source is the replica's.
+    }
+
+    private static StreamState Read(NpgsqlDataReader reader, int at)
+    {
+        var identity = new StreamIdentity(reader.GetString(at + 1), reader.GetString(at + 2), reader.GetString(at + 3), reader.GetString(at + 4), reader.GetString(at));
+        return new StreamState(identity, (ulong)reader.GetInt64(at + 5), reader.IsDBNull(at + 6) ? null : reader.GetString(at + 6), reader.GetInt64(at + 7), reader.GetInt64(at + 8));
+    }
+
+    /// <summary>The stream's sealed files, each at its acked length: cut back on every claim (a stopped replica may have written past it).</summary>
+    private static List<(string File, long Length)> Segments(NpgsqlConnection connection, NpgsqlTransaction transaction, StreamIdentity identity)
+    {
+        using var command = new NpgsqlCommand("SELECT file, length FROM stream_segments WHERE project = $1 AND stream_id = $2 ORDER BY file", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.StreamId });
+        return ReadFiles(command);
+    }
+
+    /// <summary>Every file of the worker (its streams' current ones and their sealed ones) with its acked length.</summary>
+    private static List<(string File, long Length)> WorkerFiles(NpgsqlConnection connection, NpgsqlTransaction transaction, StreamIdentity identity)
+    {
+        using var command = new NpgsqlCommand(
+            """
+            SELECT file, file_offset FROM streams WHERE project = $1 AND run = $2 AND worker = $3 AND file IS NOT NULL
+            UNION ALL
+            SELECT g.file, g.length FROM stream_segments g JOIN streams s ON s.project = g.project AND s.stream_id = g.stream_id
+            WHERE s.project = $1 AND s.run = $2 AND s.worker = $3
+            ORDER BY 1
+            """,
+            connection,
+            transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.Run });
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.Worker });
+        return ReadFiles(command);
+    }
+
+    private static List<(string File, long Length)> ReadFiles(NpgsqlCommand command)
+    {
+        var files = new List<(string File, long Length)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            files.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return files;
+    }
+
+    private static T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (PostgresReplica.IsDatabaseError(ex))
+        {
+            throw PostgresReplica.Unreachable(ex);
+        }
+    }
+}
