@@ -132,7 +132,7 @@ static string StartServer(string dataDirectory, out Process process)
     string address = $"http://127.0.0.1:{port}";
     var start = new ProcessStartInfo("dotnet")
     {
-        ArgumentList = { Path.Combine(AppContext.BaseDirectory, "TbBridge.Server.dll"), "--urls", address, "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:TbBridge.Server.Internal.Ingest=Debug",
+        ArgumentList = { Path.Combine(AppContext.BaseDirectory, "TbBridge.Server.dll"), "--urls", address, "--web-urls", "http://127.0.0.1:0", "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:TbBridge.Server.Internal.Ingest=Debug",
             // Every worker of the load test calls from one loopback address, a probe stream on top.
             "--TbBridge:MaxStreamsPerAnonymousAddress=4096" },
         UseShellExecute = false,

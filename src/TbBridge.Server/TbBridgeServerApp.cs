@@ -12,6 +12,7 @@ using TbBridge.Server.Internal.Runs;
 using TbBridge.Server.Internal.Security;
 using TbBridge.Server.Internal.Storage;
 using TbBridge.Server.Services;
+using TbBridge.Server.Web;
 
 namespace TbBridge.Server;
 
@@ -31,6 +32,8 @@ internal static class TbBridgeServerApp
         ["Serilog:MinimumLevel:Default"] = "Information",
         ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning",
         ["Serilog:MinimumLevel:Override:Grpc"] = "Warning",
+        // The page's antiforgery keys sit in the data directory, unencrypted like the data itself: no warning per start.
+        ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore.DataProtection"] = "Error",
         // A start that fails (a taken port, an invalid configuration) is told in one line by Program, not as
         // the host's 40-line "Hosting failed to start" trace.
         ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Hosting.Internal.Host"] = "Fatal",
@@ -40,6 +43,7 @@ internal static class TbBridgeServerApp
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
         ["--data-dir"] = "TbBridge:DataDirectory",
+        ["--web-urls"] = "TbBridge:Web:Urls",
     };
 
     /// <summary>Thread-pool threads kept ready: appends are buffered, synchronous file writes that block when the kernel throttles writeback.</summary>
@@ -67,6 +71,7 @@ internal static class TbBridgeServerApp
         // Kestrel reads endpoints from its section but not its limits: bind those too (the keepalive defaults above).
         builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
         AddTbBridge(builder.Services);
+        builder.AddTbBridgeWeb();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -74,6 +79,7 @@ internal static class TbBridgeServerApp
         app.MapGrpcService<AlertGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapTbBridgeWeb();
         app.Lifetime.ApplicationStarted.Register(() => WarnIfExposed(app));
         return app;
     }

@@ -46,7 +46,7 @@ public sealed class StartupFailureTests : IDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { typeof(TbBridgeServerApp).Assembly.Location, "--data-dir", _data.Path, "--Serilog:MinimumLevel:Default=Warning" },
+            ArgumentList = { typeof(TbBridgeServerApp).Assembly.Location, "--web-urls", "http://127.0.0.1:0", "--data-dir", _data.Path, "--Serilog:MinimumLevel:Default=Warning" },
             WorkingDirectory = _data.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
