@@ -20,8 +20,8 @@ suite=trixie
 cache=${TBBRIDGE_ROOTFS_DIR:-$repo/.ci/rootfs}
 rootfs=$cache/$suite
 # python3-grpcio depends on the virtual libre2-11-absl20240722, which debootstrap does not resolve: name its provider.
-packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11
-stamp_text="suite=$suite variant=minbase include=$packages v1"
+packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,chromium
+stamp_text="suite=$suite variant=minbase include=$packages v2"
 stamp=$rootfs/.tbbridge-rootfs
 
 log() { printf 'trixie-rootfs: %s\n' "$*" >&2; }
