@@ -32,7 +32,7 @@ internal static class TbBridgeServerApp
         ["Serilog:MinimumLevel:Default"] = "Information",
         ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning",
         ["Serilog:MinimumLevel:Override:Grpc"] = "Warning",
-        // The page's antiforgery keys sit in the data directory, unencrypted like the data itself: no warning per start.
+        // The page's antiforgery keys are held in memory, unencrypted: no warning per start.
         ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore.DataProtection"] = "Error",
         // A start that fails (a taken port, an invalid configuration) is told in one line by Program, not as
         // the host's 40-line "Hosting failed to start" trace.

@@ -100,22 +100,26 @@ internal sealed class WebApi
         };
     }
 
-    public void Map(IEndpointRouteBuilder app)
+    /// <summary>Maps the JSON; each request resolves the handler then, so mapping reads no options (they are validated at start).</summary>
+    public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/me", (HttpContext context) => With(context, caller => Results.Json(new { name = caller.Name, anonymous = caller.IsAnonymous }, Json)));
-        app.MapGet("/api/runs", (HttpContext context, string? project, string? state) => With(context, caller => Results.Json(Runs(caller, project, state), Json)));
+        static WebApi Of(HttpContext c) => c.RequestServices.GetRequiredService<WebApi>();
+        app.MapGet("/api/me", (HttpContext context) => Of(context).With(context, caller => Results.Json(new { name = caller.Name, anonymous = caller.IsAnonymous }, Json)));
+        app.MapGet("/api/runs", (HttpContext context, string? project, string? state) => Of(context).With(context, caller => Results.Json(Of(context).Runs(caller, project, state), Json)));
         app.MapGet("/api/alerts", (HttpContext context, string? project, string? run, string? kind, string? severity, int? limit) =>
-            With(context, caller => Results.Json(Alerts(caller, project, run, kind, severity, Math.Clamp(limit ?? 200, 1, 1000)), Json)));
-        app.MapGet("/api/run", async (HttpContext context, string? project, string? run) =>
-        {
-            if (_callers.Resolve(context, out string? problem) is not { } caller)
-            {
-                return Results.Json(new { error = problem }, Json, statusCode: StatusCodes.Status401Unauthorized);
-            }
+            Of(context).With(context, caller => Results.Json(Of(context).Alerts(caller, project, run, kind, severity, Math.Clamp(limit ?? 200, 1, 1000)), Json)));
+        app.MapGet("/api/run", (HttpContext context, string? project, string? run) => Of(context).RunResultAsync(context, project, run));
+    }
 
-            var found = string.IsNullOrEmpty(project) || string.IsNullOrEmpty(run) ? null : await RunAsync(caller, project, run, context.RequestAborted).ConfigureAwait(false);
-            return found is null ? Results.Json(new { error = "No such run." }, Json, statusCode: StatusCodes.Status404NotFound) : Results.Json(found, Json);
-        });
+    private async Task<IResult> RunResultAsync(HttpContext context, string? project, string? run)
+    {
+        if (_callers.Resolve(context, out string? problem) is not { } caller)
+        {
+            return Results.Json(new { error = problem }, Json, statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var found = string.IsNullOrEmpty(project) || string.IsNullOrEmpty(run) ? null : await RunAsync(caller, project, run, context.RequestAborted).ConfigureAwait(false);
+        return found is null ? Results.Json(new { error = "No such run." }, Json, statusCode: StatusCodes.Status404NotFound) : Results.Json(found, Json);
     }
 
     private IResult With(HttpContext context, Func<Caller, IResult> answer) =>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using TbBridge.Server.Internal.Ingest;
@@ -43,9 +44,11 @@ internal static class WebExtensions
         services.AddSingleton<WebApi>();
         services.AddSingleton<WebPages>();
         services.AddSingleton<EventStream>();
-        // Antiforgery tokens for login and logout, under keys kept in the data directory (a project name never starts with '.').
-        string data = builder.Configuration[TbBridgeServerOptions.SectionName + ":DataDirectory"] ?? "data";
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(data), ".web-keys"))).SetApplicationName("TbBridge");
+        // Antiforgery tokens for login and logout, under keys held in memory: nothing is written (not in the data
+        // directory, where every folder is a project, nor in the home directory); a form older than a restart is refused
+        // and reloaded. The login cookie itself is the key, so it survives restarts.
+        services.AddDataProtection().SetApplicationName("TbBridge");
+        services.Configure<KeyManagementOptions>(o => o.XmlRepository = new MemoryXmlRepository());
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "tbbridge-antiforgery";
@@ -90,10 +93,9 @@ internal static class WebExtensions
             await next(context).ConfigureAwait(false);
         });
 
-        app.Services.GetRequiredService<WebPages>().Map(app);
-        app.Services.GetRequiredService<WebApi>().Map(app);
-        var events = app.Services.GetRequiredService<EventStream>();
-        app.MapGet("/api/events", events.HandleAsync);
+        WebPages.Map(app);
+        WebApi.Map(app);
+        app.MapGet("/api/events", (HttpContext c) => c.RequestServices.GetRequiredService<EventStream>().HandleAsync(c));
         app.Lifetime.ApplicationStarted.Register(() =>
             WebLog.Serving(app.Services.GetRequiredService<ILogger<WebPages>>(), string.Join(", ", endpoints.Urls)));
     }

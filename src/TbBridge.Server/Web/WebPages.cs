@@ -32,17 +32,19 @@ internal sealed class WebPages
         _logger = logger;
     }
 
-    public void Map(IEndpointRouteBuilder app)
+    /// <summary>Maps the pages; each request resolves the handler then, so mapping reads no options (they are validated at start).</summary>
+    public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext c) => Shell(c, "runs", "Runs"));
-        app.MapGet("/run", (HttpContext c) => Shell(c, "run", "Run"));
-        app.MapGet("/alerts", (HttpContext c) => Shell(c, "alerts", "Alerts"));
+        static WebPages Of(HttpContext c) => c.RequestServices.GetRequiredService<WebPages>();
+        app.MapGet("/", (HttpContext c) => Of(c).Shell(c, "runs", "Runs"));
+        app.MapGet("/run", (HttpContext c) => Of(c).Shell(c, "run", "Run"));
+        app.MapGet("/alerts", (HttpContext c) => Of(c).Shell(c, "alerts", "Alerts"));
         app.MapGet("/static/{name}", (string name) => s_types.TryGetValue(name, out string? type) && Asset(name) is { } bytes
             ? Results.Bytes(bytes, type)
             : Results.NotFound());
-        app.MapGet("/login", (HttpContext c, string? returnUrl) => Login(c, returnUrl, null, StatusCodes.Status200OK));
-        app.MapPost("/login", (Delegate)LoginPostAsync);
-        app.MapPost("/logout", (Delegate)LogoutAsync);
+        app.MapGet("/login", (HttpContext c, string? returnUrl) => Of(c).Login(c, returnUrl, null, StatusCodes.Status200OK));
+        app.MapPost("/login", (Delegate)((HttpContext c) => Of(c).LoginPostAsync(c)));
+        app.MapPost("/logout", (Delegate)((HttpContext c) => Of(c).LogoutAsync(c)));
     }
 
     private IResult Shell(HttpContext context, string page, string title)

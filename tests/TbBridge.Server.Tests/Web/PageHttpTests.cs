@@ -125,7 +125,7 @@ public sealed partial class PageHttpTests : IDisposable
         await PageWorkers.SendLossAsync(worker, 1, 0, 20, nanAt: 10);
         var lines = new List<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!lines.Any(l => l.Contains("nan_inf", StringComparison.Ordinal)))
+        while (!lines.Any(l => l.Contains("nan_inf", StringComparison.Ordinal)) || !lines.Any(l => l.Contains("\"run\":\"r\"", StringComparison.Ordinal) && l.StartsWith("data: [", StringComparison.Ordinal)))
         {
             lines.Add(await reader.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("the stream ended"));
         }

@@ -91,6 +91,7 @@ public sealed class PageUnitTests
         double mib = (after - before) / 1024.0 / 1024.0;
         _output.WriteLine($"1000 runs x 50 tags (12 recognised), 1000 points each: {mib:F1} MiB measured, {history.Bytes / 1024.0 / 1024.0:F1} MiB counted, {50_000_000 / clock.Elapsed.TotalSeconds / 1e6:F1} M points/s recorded");
         GC.KeepAlive(history);
-        Assert.InRange(mib, 0, 100);
+        // The heap delta is only meaningful when this test runs alone (others share the process); the series' own count always is.
+        Assert.InRange(history.Bytes / 1024.0 / 1024.0, 1, 60);
     }
 }

@@ -21,6 +21,9 @@ internal sealed class CurveHistory : IStreamObserver
     private readonly string _dataDirectory;
     private readonly ILogger _logger;
 
+    /// <summary>Workers whose files are read at once: a runs list after a restart asks for every worker.</summary>
+    private readonly SemaphoreSlim _reading = new(2);
+
     public CurveHistory(IOptions<TbBridgeServerOptions> options, DataDirectoryLock data, ILogger<CurveHistory> logger)
         : this(options.Value.Web, data.Directory, logger)
     {
@@ -79,7 +82,20 @@ internal sealed class CurveHistory : IStreamObserver
         {
             lock (curves)
             {
-                loaded = curves.Loaded ??= Task.Run(() => Load(project, run, worker, curves), CancellationToken.None);
+                loaded = curves.Loaded ??= Task.Run(
+                    async () =>
+                    {
+                        await _reading.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                        try
+                        {
+                            Load(project, run, worker, curves);
+                        }
+                        finally
+                        {
+                            _reading.Release();
+                        }
+                    },
+                    CancellationToken.None);
             }
         }
 
