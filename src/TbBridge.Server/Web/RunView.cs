@@ -40,10 +40,9 @@ internal static class RunView
                 curves.Warm(run.Project, run.Run, worker);
             }
 
-            var loss = history?.CopyCurves().FirstOrDefault(c => c.Role is Analysis.SignalRole.TrainLoss or Analysis.SignalRole.ValLoss);
-            if (loss is { Points.Length: > 0 } found)
+            if (history?.CopyFirst(SignalRole.TrainLoss, SignalRole.ValLoss) is { Length: > 0 } loss)
             {
-                spark = Thin(found.Points, SparkPoints);
+                spark = Thin(loss, SparkPoints);
                 break;
             }
         }

@@ -24,6 +24,10 @@ internal sealed class WebApi
     private readonly WebCallers _callers;
     private readonly TimeProvider _time;
     private readonly WebOptions _options;
+    private static readonly TimeSpan SummaryAge = TimeSpan.FromMilliseconds(900);
+    private readonly Lock _summaryGate = new();
+    private (RunStatus Run, RunSummaryJson Summary)[]? _summaries;
+    private long _summariesAt;
 
     public WebApi(RunRegistry runs, AlertHub alerts, CurveHistory curves, WebCallers callers, TimeProvider time, IOptions<TbBridgeServerOptions> options)
     {
@@ -35,12 +39,29 @@ internal sealed class WebApi
         _options = options.Value.Web;
     }
 
+    /// <summary>
+    /// Every run's summary, made at most once a second and shared by every caller and event stream (each filters it):
+    /// a hundred open pages cost what one does.
+    /// </summary>
+    private (RunStatus Run, RunSummaryJson Summary)[] Summaries()
+    {
+        lock (_summaryGate)
+        {
+            if (_summaries is null || _time.GetElapsedTime(_summariesAt) >= SummaryAge)
+            {
+                var now = _time.GetUtcNow();
+                _summaries = [.. _runs.All().Select(r => (r, RunView.Summary(r, now, _curves)))];
+                _summariesAt = _time.GetTimestamp();
+            }
+
+            return _summaries;
+        }
+    }
+
     public IReadOnlyList<RunSummaryJson> Runs(Caller caller, string? project, string? state)
     {
-        var now = _time.GetUtcNow();
-        return [.. _runs.All()
-            .Where(r => caller.CanRead(r.Project) && (string.IsNullOrEmpty(project) || r.Project == project))
-            .Select(r => (Run: r, Summary: RunView.Summary(r, now, _curves)))
+        return [.. Summaries()
+            .Where(r => caller.CanRead(r.Run.Project) && (string.IsNullOrEmpty(project) || r.Run.Project == project))
             .Where(r => string.IsNullOrEmpty(state) || r.Summary.State == state || (state == "attention" && r.Summary.Attention))
             .OrderBy(r => RunView.Rank(r.Run)).ThenByDescending(r => r.Summary.LastPointAgeSeconds is null ? 0 : 1).ThenBy(r => r.Summary.LastPointAgeSeconds ?? double.MaxValue)
             .ThenBy(r => r.Run.Project, StringComparer.Ordinal).ThenBy(r => r.Run.Run, StringComparer.Ordinal)

@@ -41,9 +41,26 @@ internal sealed class CurveHistory : IStreamObserver
     /// <summary>What every curve holds, roughly, in bytes.</summary>
     public long Bytes => _workers.Values.Sum(w => w.Bytes + 128);
 
+    /// <summary>
+    /// A worker with no event file yet when its stream opens (a new worker) has nothing to read back: every point it
+    /// sends reaches this history live, so its files are never read for the page.
+    /// </summary>
     public void Opened(StreamSession session)
     {
+        var identity = session.Identity;
+        var curves = Of(identity.Project, identity.Run, identity.Worker);
+        if (curves.Loaded is null && !HasFiles(WorkerDirectory(identity.Project, identity.Run, identity.Worker)))
+        {
+            lock (curves)
+            {
+                curves.Loaded ??= Task.CompletedTask;
+            }
+        }
     }
+
+    private string WorkerDirectory(string project, string run, string worker) => Path.Combine(_dataDirectory, project, Path.Combine(run.Split('/')), worker);
+
+    private static bool HasFiles(string directory) => Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*tfevents*").Any();
 
     public void Received(StreamSession session, IngestBatch batch)
     {
@@ -124,7 +141,7 @@ internal sealed class CurveHistory : IStreamObserver
 
     private void Load(string project, string run, string worker, WorkerCurves curves)
     {
-        string directory = Path.Combine(_dataDirectory, project, Path.Combine(run.Split('/')), worker);
+        string directory = WorkerDirectory(project, run, worker);
         if (!Directory.Exists(directory))
         {
             return;

@@ -90,6 +90,17 @@ internal sealed class WorkerCurves
         }
     }
 
+    /// <summary>The first curve of one of <paramref name="roles"/> (in <see cref="Drawn"/>'s order), copied; null if none.</summary>
+    public (long Step, float Value)[]? CopyFirst(params SignalRole[] roles)
+    {
+        lock (_gate)
+        {
+            var first = _curves.Where(c => Array.IndexOf(roles, c.Value.Role) >= 0)
+                .OrderBy(c => Array.IndexOf(Drawn, c.Value.Role)).ThenBy(c => c.Key, StringComparer.Ordinal).FirstOrDefault();
+            return first.Value.Series?.Points();
+        }
+    }
+
     public long Bytes
     {
         get
