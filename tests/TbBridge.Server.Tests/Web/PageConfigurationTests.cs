@@ -32,6 +32,20 @@ public sealed class PageConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_KestrelEndpointsNamed_KeptAsKestrelsWithThePageBeside()
+    {
+        await using var app = TbBridgeServerApp.Build(
+        [
+            "--data-dir", _data.Path, "--web-urls", "http://127.0.0.1:0", "--Serilog:MinimumLevel:Default=Warning",
+            "--Kestrel:Endpoints:grpc:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:grpc:Protocols=Http2",
+        ]);
+        await app.StartAsync();
+        Assert.Equal(2, app.Urls.Count);
+        Assert.Single(app.Services.GetRequiredService<WebEndpoints>().Urls);
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Start_PageDisabled_OnlyTheGrpcUrlsAsBefore()
     {
         await using var app = TbBridgeServerApp.Build(["--data-dir", _data.Path, "--urls", "http://127.0.0.1:0", "--TbBridge:Web:Enabled=false", "--Serilog:MinimumLevel:Default=Warning"]);
