@@ -79,25 +79,3 @@ internal static class RunView
     /// <summary>A non-finite number as people write it: NaN, Inf, -Inf.</summary>
     public static string Text(double value) => double.IsNaN(value) ? "NaN" : value > 0 ? "Inf" : "-Inf";
 }
-
-internal sealed record RunSummaryJson(
-    string Project, string Run, string[] Workers, string State, bool Attention, long? LastStep, long Points, double? LastPointAgeSeconds,
-    AlertCountsJson Alerts, PointJson[] Loss);
-
-internal sealed record AlertCountsJson(long Critical, long Warning, long Info);
-
-/// <summary>A point; a value that is not finite is null in <c>v</c> and named in <c>x</c> (NaN, Inf, -Inf).</summary>
-internal sealed record PointJson(long S, double? V, string? X)
-{
-    public PointJson(long step, float value)
-        : this(step, float.IsFinite(value) ? Math.Round(value, 7) : null, float.IsFinite(value) ? null : RunView.Text(value))
-    {
-    }
-}
-
-internal sealed record EvidenceJson(string Name, double? Value, string? Text);
-
-/// <summary>An alert whole; <c>subRun</c> is the worker's TensorBoard run (<c>&lt;project&gt;/&lt;run&gt;/&lt;worker&gt;</c>'s last part).</summary>
-internal sealed record AlertJson(
-    long Id, string Project, string Run, string Worker, string Kind, string Severity, string Tag, long Step, string Message, double RaisedAt,
-    IReadOnlyList<string> Tags, string Subject, string Hint, EvidenceJson[] Evidence, string SubRun);
