@@ -19,8 +19,9 @@ RUN mkdir -p /data && chown "$APP_UID" /data
 VOLUME ["/data"]
 ENV TbBridge__DataDirectory=/data \
     ASPNETCORE_URLS=http://0.0.0.0:5080 \
+    TbBridge__Web__Urls=http://0.0.0.0:5081 \
     DOTNET_gcServer=1
-EXPOSE 5080
+EXPOSE 5080 5081
 USER $APP_UID
 # Health through the gRPC health service (grpc.health.v1), the same check Kubernetes probes use.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \

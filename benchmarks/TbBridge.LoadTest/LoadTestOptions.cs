@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TbBridge.LoadTest;
 
-/// <summary>Command line: <c>--workers 64 --seconds 60 --batch 4096 --window 4 --rate POINTS_PER_S --server URL --data-dir DIR --no-verify</c>.</summary>
+/// <summary>Command line: <c>--workers 64 --seconds 60 --batch 4096 --window 4 --rate POINTS_PER_S --page-viewers N --server URL --data-dir DIR --no-verify</c>.</summary>
 internal sealed record LoadTestOptions
 {
     public int Workers { get; init; } = 64;
@@ -30,6 +30,9 @@ internal sealed record LoadTestOptions
 
     /// <summary>Workers that share one run (each its own stream and TensorBoard run under it); 1 = a run per worker.</summary>
     public int WorkersPerRun { get; init; } = 1;
+
+    /// <summary>Page viewers (event stream open, runs list and one run fetched each second); 0 = none.</summary>
+    public int PageViewers { get; init; }
 
     /// <summary>Seconds between NaN probes.</summary>
     public double ProbeInterval { get; init; } = 0.5;
@@ -61,6 +64,7 @@ internal sealed record LoadTestOptions
                 "--rate" => options with { RatePerWorker = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-verify" => options with { Verify = false },
                 "--postgres" => options with { Postgres = Next() },
+                "--page-viewers" => options with { PageViewers = NextInt() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }

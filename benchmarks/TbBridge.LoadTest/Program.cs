@@ -11,8 +11,9 @@ var options = LoadTestOptions.Parse(args);
 string dataDirectory = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "tbbridge-load-" + Guid.NewGuid().ToString("N")[..8]);
 Process? server = null;
 Process? second = null;
-string address = options.Server ?? StartServer(dataDirectory, options.Postgres, out server);
-string? secondAddress = options.Postgres is null ? null : StartServer(dataDirectory, options.Postgres, out second);
+int webPort = FreePort();
+string address = options.Server ?? StartServer(dataDirectory, webPort, options.Postgres, out server);
+string? secondAddress = options.Postgres is null ? null : StartServer(dataDirectory, FreePort(), options.Postgres, out second);
 var pgBefore = options.Postgres is null ? default : PostgresStats.Read(options.Postgres);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TbBridge load test: {options.Workers} workers ({options.WorkersPerRun} per run) x {options.BatchPoints} points/batch, window {options.Window}, {options.Tags} tags, {(options.RatePerWorker > 0 ? $"{options.RatePerWorker:N0} points/s per worker" : "unpaced")}, {options.Seconds} s, server {address}, data {dataDirectory}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}"));
@@ -45,6 +46,8 @@ try
     var clock = Stopwatch.StartNew();
     var running = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
     var probing = Task.Run(() => probe.RunAsync(stop.Token));
+    var viewers = new PageViewers($"http://127.0.0.1:{webPort}", options.PageViewers, options.Workers / options.WorkersPerRun);
+    var viewing = viewers.RunAsync(stop.Token);
 
     long warmAcked = 0;
     double warmAt = 0;
@@ -68,6 +71,7 @@ try
     await stop.CancelAsync();
     await Task.WhenAll(running);
     await probing;
+    await viewing;
     var cpu = (server?.TotalProcessorTime ?? TimeSpan.Zero) + (second?.TotalProcessorTime ?? TimeSpan.Zero) - cpuBefore;
     if (options.Postgres is not null)
     {
@@ -90,6 +94,11 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Points sent {sent:N0}, acked {acked2:N0} ({(sent == acked2 ? "all acked" : "NOT ALL ACKED")})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ack latency (write to durable ack, {ackLatencies.Length:N0} batches): p50 {Percentile(ackLatencies, 50):F1} ms, p99 {Percentile(ackLatencies, 99):F1} ms, max {ackLatencies.LastOrDefault():F1} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"NaN to alert on Watch ({nanLatencies.Length} of {probe.Sent} probes): p50 {Percentile(nanLatencies, 50):F1} ms, p99 {Percentile(nanLatencies, 99):F1} ms, max {nanLatencies.LastOrDefault():F1} ms"));
+    if (options.PageViewers > 0)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Page: {options.PageViewers} viewers, {viewers.Requests:N0} JSON requests ({viewers.Failures} failed), {viewers.EventBytes / 1024.0:N0} KiB of events"));
+    }
+
     if (server is not null)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Server CPU: {cpu.TotalSeconds:F1} s over {endAt:F1} s ({cpu.TotalSeconds / endAt * 100:F0} % of one core); load generator CPU {clientCpu.TotalSeconds / endAt * 100:F0} %"));
@@ -143,16 +152,20 @@ finally
 static double Percentile(double[] sorted, double p) =>
     sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p / 100 * sorted.Length) - 1)];
 
-static string StartServer(string dataDirectory, string? postgres, out Process process)
+static int FreePort()
 {
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
-    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    listener.Stop();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string StartServer(string dataDirectory, int webPort, string? postgres, out Process process)
+{
+    int port = FreePort();
     string address = $"http://127.0.0.1:{port}";
     var start = new ProcessStartInfo("dotnet")
     {
-        ArgumentList = { Path.Combine(AppContext.BaseDirectory, "TbBridge.Server.dll"), "--urls", address, "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:TbBridge.Server.Internal.Ingest=Debug",
+        ArgumentList = { Path.Combine(AppContext.BaseDirectory, "TbBridge.Server.dll"), "--urls", address, "--web-urls", $"http://127.0.0.1:{webPort}", "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", "--Serilog:MinimumLevel:Override:TbBridge.Server.Internal.Ingest=Debug",
             // Every worker of the load test calls from one loopback address, a probe stream on top.
             "--TbBridge:MaxStreamsPerAnonymousAddress=4096" },
         UseShellExecute = false,

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 using TbBridge.Server;
 using TbBridge.Server.Internal.Storage;
 
-// `dotnet run --project src/TbBridge.Server` serves on http://127.0.0.1:5080 (h2c) with ./data;
-// `--urls URL` and `--data-dir DIR` change them, as does the TbBridge section of appsettings.json.
+// `dotnet run --project src/TbBridge.Server` serves gRPC on http://127.0.0.1:5080 (h2c) and the page on
+// http://127.0.0.1:5081 with ./data; `--urls URL`, `--web-urls URL` and `--data-dir DIR` change them, as does the TbBridge section of appsettings.json.
 // A service that cannot start says why in one line on stderr and exits 1.
 try
 {
@@ -29,6 +29,6 @@ catch (DataDirectoryInUseException ex)
 }
 catch (IOException ex) when (ex.InnerException is AddressInUseException)
 {
-    await Console.Error.WriteLineAsync($"tbbridge server: {ex.Message.TrimEnd('.')}: another service holds that port; stop it or choose another with --urls http://127.0.0.1:PORT").ConfigureAwait(false);
+    await Console.Error.WriteLineAsync($"tbbridge server: {ex.Message.TrimEnd('.')}: another service holds that port; stop it or choose another with --urls http://127.0.0.1:PORT (gRPC) or --web-urls http://127.0.0.1:PORT (the page)").ConfigureAwait(false);
     return 1;
 }

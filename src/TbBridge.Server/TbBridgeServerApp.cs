@@ -14,6 +14,7 @@ using TbBridge.Server.Internal.Storage;
 using TbBridge.Server.Internal.Storage.Postgres;
 using TbBridge.Server.Internal.Storage.Sqlite;
 using TbBridge.Server.Services;
+using TbBridge.Server.Web;
 
 namespace TbBridge.Server;
 
@@ -33,6 +34,8 @@ internal static class TbBridgeServerApp
         ["Serilog:MinimumLevel:Default"] = "Information",
         ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore"] = "Warning",
         ["Serilog:MinimumLevel:Override:Grpc"] = "Warning",
+        // The page's antiforgery keys are held in memory, unencrypted: no warning per start.
+        ["Serilog:MinimumLevel:Override:Microsoft.AspNetCore.DataProtection"] = "Error",
         // A start that fails (a taken port, an invalid configuration) is told in one line by Program, not as
         // the host's 40-line "Hosting failed to start" trace.
         ["Serilog:MinimumLevel:Override:Microsoft.Extensions.Hosting.Internal.Host"] = "Fatal",
@@ -42,6 +45,7 @@ internal static class TbBridgeServerApp
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
         ["--data-dir"] = "TbBridge:DataDirectory",
+        ["--web-urls"] = "TbBridge:Web:Urls",
     };
 
     /// <summary>Thread-pool threads kept ready: appends are buffered, synchronous file writes that block when the kernel throttles writeback.</summary>
@@ -69,6 +73,7 @@ internal static class TbBridgeServerApp
         // Kestrel reads endpoints from its section but not its limits: bind those too (the keepalive defaults above).
         builder.WebHost.ConfigureKestrel(kestrel => builder.Configuration.GetSection("Kestrel:Limits").Bind(kestrel.Limits));
         AddTbBridge(builder.Services, builder.Configuration);
+        builder.AddTbBridgeWeb();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -76,6 +81,7 @@ internal static class TbBridgeServerApp
         app.MapGrpcService<AlertGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        app.MapTbBridgeWeb();
         app.Lifetime.ApplicationStarted.Register(() => WarnIfExposed(app));
         return app;
     }

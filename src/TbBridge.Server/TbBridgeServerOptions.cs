@@ -69,6 +69,9 @@ internal sealed class TbBridgeServerOptions
 
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
+    /// <summary>The team's page (<c>TbBridge:Web</c>): its endpoint, links and limits.</summary>
+    public Web.WebOptions Web { get; set; } = new();
+
     /// <summary>
     /// A live stream is <c>stalled</c> once it has been silent for this many times the longest gap between its
     /// recent batches (bounded by <see cref="StallFloor"/> and <see cref="StallCeiling"/>). Default 5.

@@ -122,6 +122,31 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             }
         }
 
+        var web = options.Web;
+        if (web.Enabled)
+        {
+            var urls = Web.WebEndpoints.Split(web.Urls);
+            if (urls.Length == 0 || urls.Any(u => !Uri.TryCreate(u.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+            {
+                errors.Add("TbBridge:Web:Urls must be one or more http:// or https:// URLs, ';'-separated.");
+            }
+
+            if (web.PublicUrl is { } publicUrl && (!publicUrl.IsAbsoluteUri || (publicUrl.Scheme != "http" && publicUrl.Scheme != "https")))
+            {
+                errors.Add("TbBridge:Web:PublicUrl must be an absolute http or https URL.");
+            }
+
+            if (web.CurvePoints < 4 || web.CurvePoints > 100_000)
+            {
+                errors.Add("TbBridge:Web:CurvePoints must be between 4 and 100000.");
+            }
+
+            if (web.CurvesPerWorker < 1 || web.MaxEventStreams < 1 || web.EventStreamLifetime <= TimeSpan.Zero)
+            {
+                errors.Add("TbBridge:Web:CurvesPerWorker and MaxEventStreams must be at least 1, and EventStreamLifetime positive.");
+            }
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -17,4 +17,7 @@ internal sealed class WebhookOptions
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The page's address for the alert's link in each message; default <c>TbBridge:Web:PublicUrl</c> (or the page's first URL). None while the page is off.</summary>
+    public Uri? PageUrl { get; set; }
 }

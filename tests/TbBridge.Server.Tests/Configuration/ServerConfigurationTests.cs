@@ -43,6 +43,7 @@ public sealed class ServerConfigurationTests : IDisposable
         await using var app = TbBridgeServerApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
+            "--web-urls", "http://127.0.0.1:0",
             "--data-dir", _data.Path,
             "--TbBridge:ApiKeys:0:Key=short",
             "--TbBridge:ApiKeys:0:Write:0=../etc",
@@ -69,6 +70,7 @@ public sealed class ServerConfigurationTests : IDisposable
         await using var app = TbBridgeServerApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
+            "--web-urls", "http://127.0.0.1:0",
             "--data-dir", _data.Path,
             "--TbBridge:Webhooks:0:Url=http://127.0.0.1:9/hook",
             "--TbBridge:Webhooks:0:MinSeverity=3",
@@ -83,6 +85,7 @@ public sealed class ServerConfigurationTests : IDisposable
         await using var app = TbBridgeServerApp.Build(
         [
             "--urls", "http://127.0.0.1:0",
+            "--web-urls", "http://127.0.0.1:0",
             "--data-dir", _data.Path,
             "--TbBridge:StallFloor=02:00:00",
             "--TbBridge:StallCeiling=01:00:00",

@@ -29,6 +29,21 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("--urls", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_PagePortTaken_SaysSoInOneLineNamingWebUrlsAndExits1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, stderr) = await RunServerAsync("--urls", "http://127.0.0.1:0", "--web-urls", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, code);
+        string line = Assert.Single(stderr);
+        Assert.Contains("address already in use", line, StringComparison.Ordinal);
+        Assert.Contains("--web-urls", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--TbBridge:Anonymous=Bogus", "TbBridge:Anonymous")]
     [InlineData("--TbBridge:MaxPointsPerSecondPerClient=-5", "MaxPointsPerSecondPerClient cannot be negative")]
@@ -46,7 +61,7 @@ public sealed class StartupFailureTests : IDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { typeof(TbBridgeServerApp).Assembly.Location, "--data-dir", _data.Path, "--Serilog:MinimumLevel:Default=Warning" },
+            ArgumentList = { typeof(TbBridgeServerApp).Assembly.Location, "--web-urls", "http://127.0.0.1:0", "--data-dir", _data.Path, "--Serilog:MinimumLevel:Default=Warning" },
             WorkingDirectory = _data.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,

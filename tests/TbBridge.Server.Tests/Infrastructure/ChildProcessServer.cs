@@ -70,7 +70,7 @@ internal sealed class ChildProcessServer : IDisposable
             start.ArgumentList.Add("dotnet");
         }
 
-        foreach (string argument in (string[])[serverDll, "--urls", address, "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", .. settings])
+        foreach (string argument in (string[])[serverDll, "--urls", address, "--web-urls", "http://127.0.0.1:0", "--data-dir", dataDirectory, "--Serilog:MinimumLevel:Default=Warning", .. settings])
         {
             start.ArgumentList.Add(argument);
         }

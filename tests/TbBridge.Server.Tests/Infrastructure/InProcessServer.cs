@@ -23,6 +23,9 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public string Address { get; }
 
+    /// <summary>The page's address (its own HTTP/1.1 endpoint).</summary>
+    public string WebAddress => _app.Services.GetRequiredService<TbBridge.Server.Web.WebEndpoints>().Urls[0];
+
     public GrpcChannel Channel { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -37,6 +40,7 @@ internal sealed class InProcessServer : IAsyncDisposable
         string[] args =
         [
             "--urls", "http://127.0.0.1:0",
+            "--web-urls", "http://127.0.0.1:0",
             "--data-dir", dataDirectory,
             "--Serilog:MinimumLevel:Default=Warning",
             .. settings,

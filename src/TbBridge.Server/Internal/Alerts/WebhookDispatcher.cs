@@ -106,7 +106,7 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
 
     private async Task<bool> DeliverAsync(WebhookOptions hook, AlertRecord alert)
     {
-        byte[] body = WebhookPayload.Create(hook.Format, alert);
+        byte[] body = WebhookPayload.Create(hook, alert);
         var delay = hook.InitialBackoff;
         for (int attempt = 1; ; attempt++)
         {

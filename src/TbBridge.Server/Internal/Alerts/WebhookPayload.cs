@@ -8,19 +8,27 @@ namespace TbBridge.Server.Internal.Alerts;
 /// <summary>The JSON a webhook receives: the alert's fields, or Slack's <c>{"text": ...}</c>.</summary>
 internal static class WebhookPayload
 {
-    public static byte[] Create(WebhookFormat format, AlertRecord alert)
+    /// <summary>The hook's message for <paramref name="alert"/>, with a link to it on the page where the hook has one.</summary>
+    public static byte[] Create(WebhookOptions hook, AlertRecord alert) => Create(hook.Format, alert, hook.PageUrl);
+
+    public static byte[] Create(WebhookFormat format, AlertRecord alert, Uri? pageUrl = null)
     {
+        string? link = pageUrl is null ? null : Link(pageUrl, alert);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             if (format == WebhookFormat.Slack)
             {
-                json.WriteString("text", SlackText(alert));
+                json.WriteString("text", SlackText(alert, link));
             }
             else
             {
                 WriteFields(json, alert);
+                if (link is not null)
+                {
+                    json.WriteString("url", link);
+                }
             }
 
             json.WriteEndObject();
@@ -70,7 +78,12 @@ internal static class WebhookPayload
     /// Slack's mrkdwn: the alert in one line, then its evidence and hint. Every value is escaped as Slack asks
     /// (<c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c>), so a tag such as <c>&lt;!channel&gt;</c> is shown, never acted on.
     /// </summary>
-    private static string SlackText(AlertRecord alert)
+    /// <summary>The alert on its run's page: <c>&lt;page&gt;/run?project=P&amp;run=R#alert-ID</c>.</summary>
+    public static string Link(Uri pageUrl, AlertRecord alert) =>
+        pageUrl.ToString().TrimEnd('/') + "/run?project=" + Uri.EscapeDataString(alert.Project) + "&run=" + Uri.EscapeDataString(alert.Run)
+        + "#alert-" + alert.Id.ToString(CultureInfo.InvariantCulture);
+
+    private static string SlackText(AlertRecord alert, string? link)
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $":rotating_light: *{alert.Severity.ToWireString()}* `{Escape(alert.Kind)}` in {Escape(alert.Project)}/{Escape(alert.Run)} ({Escape(alert.Worker)}), tag `{Escape(alert.Tag)}` at step {alert.Step}: {Escape(alert.Message)}");
@@ -82,6 +95,11 @@ internal static class WebhookPayload
         if (alert.Hint.Length > 0)
         {
             text.Append("\n*Hint:* ").Append(Escape(alert.Hint));
+        }
+
+        if (link is not null)
+        {
+            text.Append("\n<").Append(Escape(link)).Append("|Open it on its curve>");
         }
 
         return text.ToString();

@@ -1,0 +1,3 @@
+namespace TbBridge.Server.Web;
+
+internal sealed record AlertCountsJson(long Critical, long Warning, long Info);
