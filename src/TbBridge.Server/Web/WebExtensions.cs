@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
@@ -39,7 +40,9 @@ internal static class WebExtensions
 
         var endpoints = new WebEndpoints();
         services.AddSingleton(endpoints);
-        builder.WebHost.ConfigureKestrel(kestrel => endpoints.Configure(kestrel, builder.Configuration, web));
+        // After every other Kestrel callback (a host's ConfigureHttpsDefaults included): an https endpoint bound here
+        // takes the server certificate they set.
+        services.AddOptions<KestrelServerOptions>().PostConfigure(kestrel => endpoints.Configure(kestrel, builder.Configuration, web));
         services.AddSingleton<WebCallers>();
         services.AddSingleton<WebApi>();
         services.AddSingleton<WebPages>();

@@ -24,8 +24,9 @@ internal sealed class CurveHistory : IStreamObserver
     /// <summary>Workers whose files are read at once: a runs list after a restart asks for every worker.</summary>
     private readonly SemaphoreSlim _reading = new(2);
 
-    public CurveHistory(IOptions<TbBridgeServerOptions> options, DataDirectoryLock data, ILogger<CurveHistory> logger)
-        : this(options.Value.Web, data.Directory, logger)
+    // The options' directory, not the data-directory lock's: replicas on PostgreSQL share the directory and take no lock.
+    public CurveHistory(IOptions<TbBridgeServerOptions> options, ILogger<CurveHistory> logger)
+        : this(options.Value.Web, Path.GetFullPath(options.Value.DataDirectory), logger)
     {
     }
 

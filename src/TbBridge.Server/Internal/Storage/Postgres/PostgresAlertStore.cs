@@ -22,6 +22,7 @@ internal sealed partial class PostgresAlertStore : IAlertStore
     private readonly PostgresReplica _replica;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private readonly Lock _gate = new();
     private Action<IReadOnlyList<AlertRecord>>? _published;
     private Task? _feed;
@@ -155,6 +156,12 @@ internal sealed partial class PostgresAlertStore : IAlertStore
 
     public void Dispose()
     {
+        // Registered as itself and as IAlertStore: the container disposes it once per registration.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stop.Cancel();
         try
         {
