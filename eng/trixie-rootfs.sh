@@ -25,9 +25,9 @@ rootfs=$cache/$suite
 # python3-grpcio depends on the virtual libre2-11-absl20240722, which debootstrap does not resolve: name its provider.
 # git: MinVer reads each build's version from the clone's history (Directory.Build.props).
 # postgresql-17: the replica tests start a throw-away cluster (tests/TbBridge.Server.Tests/Infrastructure/PostgresServer.cs).
-# chromium: the team page's browser tests (tests/TbBridge.Server.Tests/Web); dbus-user-session provides the
+# chromium: the team page's browser tests (tests/TbBridge.Server.Tests/Web); dbus-x11 provides the
 # session bus its dconf-service needs, a virtual package debootstrap does not resolve.
-packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,git,postgresql-17,chromium,dbus-user-session
+packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,git,postgresql-17,chromium,dbus-x11
 stamp_text="suite=$suite variant=minbase include=$packages v3"
 stamp=$rootfs/.tbbridge-rootfs
 
