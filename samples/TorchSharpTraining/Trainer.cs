@@ -104,6 +104,8 @@ internal sealed class Trainer(SampleOptions options, TextWriter output)
 
     private void ReportRemote(Uri server, RemoteSink remote, long points)
     {
+        // What the service has no place for (all-NaN histograms after a NaN, say) stays in the local files only.
+        points -= remote.UnsupportedPoints;
         long acknowledged = remote.AcknowledgedPoints;
         long dropped = remote.DroppedPoints;
         string address = server.GetLeftPart(UriPartial.Authority);

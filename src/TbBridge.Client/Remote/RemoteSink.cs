@@ -76,7 +76,12 @@ public sealed class RemoteSink : ISummarySink
     /// <summary>Points dropped because memory and spool were full, or because the service refused their batch.</summary>
     public long DroppedPoints => _streams.Values.Sum(s => s.DroppedPoints);
 
-    /// <summary>Points of kinds the protocol does not carry, left to the local event files (none of today's kinds).</summary>
+    /// <summary>
+    /// Points left to the local event files and never sent: the service's own tags (<c>tbbridge/…</c>, but the
+    /// writer's <c>tbbridge/dropped_points</c>), and histograms without a finite value, which the event file leaves
+    /// out as well (their NaN and Inf counts are scalars, and those are sent). The points a run logs are its
+    /// acknowledged, dropped and unsupported points, once the sink is disposed.
+    /// </summary>
     public long UnsupportedPoints => Interlocked.Read(ref _unsupportedPoints);
 
     /// <summary>True while every stream of the sink is connected.</summary>
@@ -108,7 +113,7 @@ public sealed class RemoteSink : ISummarySink
 
             if (!stream!.Add(point) && Interlocked.Increment(ref _unsupportedPoints) == 1)
             {
-                RemoteLog.UnsupportedPoint(_logger, point.Kind);
+                RemoteLog.UnsupportedPoint(_logger, point.Kind, point.Tag);
             }
         }
 

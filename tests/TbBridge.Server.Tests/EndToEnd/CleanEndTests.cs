@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using TbBridge.Protocol.V1;
 using TbBridge.Remote;
 using TbBridge.Server.Tests.Infrastructure;
+using TbBridge.TorchSharp.Tests.Support;
 
 namespace TbBridge.Server.Tests.EndToEnd;
 
@@ -54,7 +55,33 @@ public sealed class CleanEndTests : IAsyncLifetime
 
         await remote.DisposeAsync();
         Assert.Equal((200L, 0L), (remote.AcknowledgedPoints, remote.DroppedPoints));
-        await AssertFinishedCleanlyAsync("plain", "rank0");
+        Assert.DoesNotContain(await AssertFinishedCleanlyAsync("plain"), a => a.Severity == Severity.Critical);
+    }
+
+    [TorchFact]
+    public async Task TorchSharpSample_HealthyRunWithRemote_FinishedAndNeverDisconnected()
+    {
+        var (exitCode, output, error) = await CliProcess.RunProgramAsync(
+            "TorchSharpTraining", "--steps", "100", "--logdir", _logs.Path, "--remote", _server.Address);
+
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
+        Assert.Contains("the service acknowledged all", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(await AssertFinishedCleanlyAsync("healthy", SampleProject), a => a.Severity == Severity.Critical);
+    }
+
+    [TorchFact]
+    public async Task TorchSharpSample_WatchdogStopsTheRun_FinishedWithItsAlertAndNeverDisconnected()
+    {
+        var (exitCode, output, error) = await CliProcess.RunProgramAsync(
+            "TorchSharpTraining", "--fault", "nan-batch", "--logdir", _logs.Path, "--remote", _server.Address);
+
+        // The watchdog stops the run at the NaN (exit 0: it named the injected fault); everything logged until
+        // then reaches the service (but the all-NaN histograms after it, which the event files leave out too), and
+        // the run ends as finished, not as a job that died.
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{error}");
+        Assert.Contains("the service acknowledged all", output, StringComparison.Ordinal);
+        var alerts = await AssertFinishedCleanlyAsync("nan-batch", SampleProject);
+        Assert.Contains(alerts, a => a.Kind == "nan_inf");
     }
 
     [Fact]
@@ -87,24 +114,30 @@ public sealed class CleanEndTests : IAsyncLifetime
         Assert.All(await RunsAsync(), r => Assert.Equal(RunState.Idle, r.State));
     }
 
-    /// <summary>Finished at once, and still no <c>disconnected</c> ten minutes (ten graces) later.</summary>
-    private async Task AssertFinishedCleanlyAsync(string run, string worker)
+    /// <summary>The project the TorchSharp sample streams to with <c>--remote</c>.</summary>
+    private const string SampleProject = "torchsharp-sample";
+
+    /// <summary>
+    /// Finished at once, and still no <c>disconnected</c> or <c>stalled</c> ten minutes (ten graces) later; returns
+    /// the run's alerts.
+    /// </summary>
+    private async Task<List<Alert>> AssertFinishedCleanlyAsync(string run, string project = "dotnet")
     {
-        Assert.Equal(RunState.Idle, (await RunAsync(run)).State);
+        Assert.Equal(RunState.Idle, (await RunAsync(run, project)).State);
 
         _time.Advance(TimeSpan.FromMinutes(10));
-        var alerts = await ListAsync(run);
+        var alerts = await ListAsync(run, project);
         Assert.DoesNotContain(alerts, a => a.Kind is "disconnected" or "stalled");
-        Assert.DoesNotContain(alerts, a => a.Severity == Severity.Critical);
-        Assert.Equal(RunState.Idle, (await RunAsync(run)).State);
+        Assert.Equal(RunState.Idle, (await RunAsync(run, project)).State);
+        return alerts;
     }
 
-    private async Task<List<Alert>> ListAsync(string run) =>
-        [.. (await _alerts.ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = "dotnet", Run = run } })).Alerts];
+    private async Task<List<Alert>> ListAsync(string run, string project) =>
+        [.. (await _alerts.ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = project, Run = run } })).Alerts];
 
     private async Task<List<RunSummary>> RunsAsync() =>
         [.. (await _alerts.ListRunsAsync(new ListRunsRequest { Project = "dotnet" })).Runs];
 
-    private async Task<RunSummary> RunAsync(string run) =>
-        (await _alerts.GetRunAsync(new GetRunRequest { Project = "dotnet", Run = run })).Summary;
+    private async Task<RunSummary> RunAsync(string run, string project) =>
+        (await _alerts.GetRunAsync(new GetRunRequest { Project = project, Run = run })).Summary;
 }

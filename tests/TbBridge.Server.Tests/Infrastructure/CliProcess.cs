@@ -3,15 +3,20 @@ using System.Diagnostics;
 namespace TbBridge.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Runs the real <c>tbbridge</c> command (its dll, built beside the tests) and captures what it prints. It runs
-/// with the test assembly's runtime config and deps file: the test output shares ASP.NET's framework
-/// assemblies rather than copying them, and the command's own deps file would not find them.
+/// Runs the real <c>tbbridge</c> command (its dll, built beside the tests), or another program referenced by the
+/// tests, and captures what it prints. It runs with the test assembly's runtime config and deps file: the test
+/// output shares ASP.NET's framework assemblies rather than copying them, and the command's own deps file would
+/// not find them.
 /// </summary>
 internal static class CliProcess
 {
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
+        RunProgramAsync("tbbridge", args);
+
+    /// <summary>Runs <paramref name="program"/>.dll from the test output, e.g. the TorchSharp sample.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunProgramAsync(string program, params string[] args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "tbbridge.dll");
+        string dll = Path.Combine(AppContext.BaseDirectory, program + ".dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string baseName = Path.Combine(AppContext.BaseDirectory, typeof(CliProcess).Assembly.GetName().Name!);
         foreach (string arg in (string[])["exec", "--runtimeconfig", baseName + ".runtimeconfig.json", "--depsfile", baseName + ".deps.json", dll])

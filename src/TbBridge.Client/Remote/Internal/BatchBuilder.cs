@@ -35,8 +35,9 @@ internal sealed class BatchBuilder
         tag.StartsWith("tbbridge/", StringComparison.Ordinal) && tag != "tbbridge/dropped_points";
 
     /// <summary>
-    /// Adds a writer's point; false for a kind the protocol does not carry. A histogram without a finite value
-    /// is left out, as the local event file leaves it out: its NaN and Inf counts are scalars.
+    /// Adds a writer's point; false for a point that is not sent: a service tag, a kind the protocol does not carry,
+    /// or a histogram without a finite value, which the local event file leaves out too (its NaN and Inf counts are
+    /// scalars).
     /// </summary>
     public bool Add(in SummaryPoint point, long now)
     {
@@ -51,7 +52,7 @@ internal sealed class BatchBuilder
                 AddScalar(point.Tag, point.Step, point.WallTime, point.Value);
                 break;
             case SummaryPointKind.Histogram when point.Histogram!.IsEmpty:
-                return true;
+                return false;
             case SummaryPointKind.Histogram:
                 AddHistogram(point.Tag, point.Step, point.WallTime, point.Histogram.ToEventValue());
                 break;

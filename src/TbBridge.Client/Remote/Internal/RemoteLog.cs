@@ -29,6 +29,6 @@ internal static partial class RemoteLog
     [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Remote sink for run {Run}: everything was acknowledged, but the service did not close the stream within the drain timeout; the call was cancelled")]
     public static partial void CloseIncomplete(ILogger logger, string run);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Remote sink: {Kind} points are not sent to the service")]
-    public static partial void UnsupportedPoint(ILogger logger, SummaryPointKind kind);
+    [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Remote sink: a {Kind} point on {Tag} is not sent to the service (a tag the service writes itself, or a histogram without a finite value); the sink counts such points in UnsupportedPoints")]
+    public static partial void UnsupportedPoint(ILogger logger, SummaryPointKind kind, string tag);
 }
