@@ -15,7 +15,8 @@ WORKDIR /app
 COPY --from=build /app/server /app/server
 COPY --from=build /app/cli /app/cli
 # The data directory (event files of every run, the alert store) is a volume the image never owns.
-RUN mkdir -p /data && chown "$APP_UID" /data
+# /state: where a follower run from this image keeps its upload ledgers (TBBRIDGE_STATE_DIR, deploy/compose.follow.yaml)
+RUN mkdir -p /data /state && chown "$APP_UID" /data /state
 VOLUME ["/data"]
 ENV TbBridge__DataDirectory=/data \
     ASPNETCORE_URLS=http://0.0.0.0:5080 \

@@ -42,17 +42,19 @@ def main():
     p.add_argument("--pace", type=float, default=0.0, help="seconds to sleep per step (a training step's time)")
     p.add_argument("--batch-points", type=int, default=512)
     p.add_argument("--close-timeout", type=float, default=120.0)
+    p.add_argument("--stream-id", default=None, help="continue this stream (a restarted worker); default a new one")
+    p.add_argument("--first-step", type=int, default=0)
     args = p.parse_args()
 
     def on_event(kind, detail):
         print(json.dumps({"event": kind, "detail": detail}), flush=True)
 
-    writer = TbBridgeWriter(args.server, args.project, args.run, args.worker, api_key=args.api_key,
+    writer = TbBridgeWriter(args.server, args.project, args.run, args.worker, api_key=args.api_key, stream_id=args.stream_id,
                             max_batch_points=args.batch_points, max_batch_delay=0.05, on_event=on_event,
                             root_certificates=open(args.ca_file, "rb").read() if args.ca_file else None)
     points = 0
     try:
-        for step in range(args.steps):
+        for step in range(args.first_step, args.first_step + args.steps):
             writer.add_scalar("train/loss", loss_at(step, args.nan_from), step)
             writer.add_scalar("train/accuracy", step / args.steps, step)
             writer.add_scalar("train/lr", 0.1, step)

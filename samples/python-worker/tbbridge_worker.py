@@ -6,11 +6,14 @@
         for step in range(1000):
             w.add_scalar("train/loss", loss, step)
 
-The calls only queue: a background thread seals the queued points into batches numbered 1, 2, 3, ...,
-keeps every batch in memory until the service acknowledges it as durable, and on a transient failure
-(UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, a broken connection) reconnects with
-exponential backoff and jitter, re-opens the same stream id and resends only the batches above
-StreamOpened.last_sequence (docs/server.md, "Protocol"). A permanent refusal (INVALID_ARGUMENT,
+The calls only queue: a background thread seals the queued points into batches numbered 1, 2, 3, ...
+(the service takes only the sequence after the last one it holds), keeps every batch in memory until the
+service acknowledges it as durable, and on a transient failure (UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED,
+RESOURCE_EXHAUSTED, a broken connection) reconnects with exponential backoff and jitter, re-opens the same
+stream id and resends only the batches above StreamOpened.last_sequence (docs/server.md, "Protocol"). A
+writer given the stream_id of an earlier process (a restart) continues that stream: its first batch is
+numbered after what the service holds. A service that later holds more than this writer sent means another
+writer uses the stream id: that is a StreamError (FAILED_PRECONDITION), never a silent drop. A permanent refusal (INVALID_ARGUMENT,
 UNAUTHENTICATED, PERMISSION_DENIED, FAILED_PRECONDITION, ...) stops the writer; the next call, flush()
 or close() raises it as a StreamError.
 
@@ -283,6 +286,8 @@ class TbBridgeWriter:
         self._next_sequence = 1
         self._unacked = collections.deque()  # (sequence, IngestRequest), ascending
         self._acked = 0                  # highest sequence the service acknowledged (or held at open)
+        self._opened_once = False        # set at the first 'opened': later ones are this writer's own reconnects
+        self._shift = 0                  # how far the first 'opened' moved the numbering on (a continued stream)
         self._conn = None
         self._call = None
         self._closing = False
@@ -343,9 +348,9 @@ class TbBridgeWriter:
             self._cv.notify_all()
             while (self._pending or self._sealing) and self._error is None:
                 self._wait(deadline, "sealing the queued points")
-            target = self._next_sequence - 1
-            while self._unacked and self._unacked[0][0] <= target and self._error is None:
-                self._wait(deadline, f"the service's ack of batch {target}")
+            target = self._next_sequence - 1 - self._shift  # a first 'opened' may still move the numbering on
+            while self._unacked and self._unacked[0][0] <= target + self._shift and self._error is None:
+                self._wait(deadline, f"the service's ack of batch {target + self._shift}")
             self._raise_if_failed()
 
     def close(self, timeout=60.0):
@@ -472,12 +477,14 @@ class TbBridgeWriter:
                 del self._pending[:count]
                 self._pending_bytes -= size
                 self._pending_since = time.monotonic()
-                sequence = self._next_sequence
-                self._next_sequence += 1
                 self._sealing = True
-            request = ingest_pb2.IngestRequest(batch=_build_batch(sequence, points))
+            request = ingest_pb2.IngestRequest(batch=_build_batch(0, points))
             with self._cv:
                 self._sealing = False
+                # Numbered here, under the lock: a first 'opened' may have moved the numbering on (see _on_opened).
+                sequence = self._next_sequence
+                self._next_sequence += 1
+                request.batch.sequence = sequence
                 self._unacked.append((sequence, request))
                 self.points_sent += len(points)
                 if self._conn is not None and self._conn.ready:
@@ -570,6 +577,39 @@ class TbBridgeWriter:
     def _on_opened(self, conn, opened):
         with self._cv:
             held = opened.last_sequence
+            sealed = self._next_sequence - 1
+            if not self._opened_once and held > 0:
+                # The first answer this writer gets, and the service already holds batches of its stream id: an
+                # earlier process of this writer (restarted with the same stream_id). None of them is one of ours:
+                # number ours after them (the service takes only held + 1), instead of taking them as acked.
+                renumbered = collections.deque()
+                for i, (_, request) in enumerate(self._unacked):
+                    request.batch.sequence = held + 1 + i
+                    renumbered.append((held + 1 + i, request))
+                self._unacked = renumbered
+                self._next_sequence = held + 1 + len(renumbered)
+                self._shift = held
+                self._acked = held
+                continued = True
+            elif held > sealed:
+                # The service holds sequences this writer never made: another writer uses this stream id. Taking
+                # them as acks would drop batches the service never got; stop and say so (close() raises it).
+                error = StreamError(grpc.StatusCode.FAILED_PRECONDITION,
+                                    f"the service holds stream '{self.stream_id}' up to batch {held}, beyond this writer's "
+                                    f"{sealed}: another writer uses this stream id; {len(self._unacked)} batches of this "
+                                    "writer were not acknowledged. Give each writer its own stream_id.")
+                self._error = error
+                self._pending.clear()
+                self._cv.notify_all()
+                conn.closing = True
+                conn.put(_END)
+            else:
+                continued = False
+        if self._error is not None:
+            self._event("failed", str(self._error))
+            return
+        with self._cv:
+            self._opened_once = True
             # Everything at or below what the stream holds is durable there: never send it again.
             while self._unacked and self._unacked[0][0] <= held:
                 self._unacked.popleft()
@@ -583,7 +623,8 @@ class TbBridgeWriter:
                 conn.put(_END)
             self._cv.notify_all()
         self._backoff.reset()
-        self._event("opened", f"last_sequence={held} resumed={opened.resumed} file={opened.file}")
+        self._event("opened", f"last_sequence={held} resumed={opened.resumed} file={opened.file}"
+                              + (f" (continuing the stream after batch {held})" if continued else ""))
 
     def _on_ack(self, conn, sequence):
         with self._cv:

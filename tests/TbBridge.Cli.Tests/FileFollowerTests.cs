@@ -19,9 +19,9 @@ public class FileFollowerTests
         string path = folder.Combine("events.out.tfevents.1.host.1.0");
         await File.WriteAllBytesAsync(path, new byte[1000]);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{ClosedPort()}");
-        var settings = new FollowSettings(TimeSpan.FromMilliseconds(50), 64, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeProvider.System);
+        var settings = new FollowSettings(TimeSpan.FromMilliseconds(50), 64, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeProvider.System) { StateDirectory = folder.Combine("state") };
         var follower = new FileFollower(
-            new UploadFile(path, "p", "r", "w", "s"),
+            new UploadFile(path, "p", "r", "w", "s", "identity"),
             new IngestService.IngestServiceClient(channel),
             new Metadata(),
             settings,

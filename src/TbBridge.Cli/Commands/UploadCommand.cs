@@ -13,8 +13,9 @@ namespace TbBridge.Cli.Commands;
 /// <summary>
 /// <c>tbbridge upload &lt;logdir&gt; --server URL [--project P] [--api-key K]</c>: sends every run of a log
 /// directory (any writer's files) through the ingest protocol. Each event file is one stream whose id
-/// is derived from the project, run and file name, and whose sequence is the count of points sent so
-/// far, so a second upload resumes where the service's durable copy ends and sends nothing twice.
+/// is derived from the project, run, file name and first record; batches are numbered 1, 2, 3… and the
+/// <see cref="UploadLedger"/> says where each ends, so a second upload resumes where the service's durable
+/// copy ends and sends nothing twice.
 /// </summary>
 internal static class UploadCommand
 {
@@ -27,7 +28,12 @@ internal static class UploadCommand
         var batch = new Option<int>("--batch") { Description = "Points per batch.", DefaultValueFactory = _ => 8192 };
         var follow = new Option<bool>("--follow") { Description = "Keep following the directory as it is written (new runs, files and records) until Ctrl+C or SIGTERM." };
         var poll = DurationOption.Create("--poll", "With --follow: how often to look for new runs, files and records", TimeSpan.FromSeconds(1));
-        var command = new Command("upload", "Upload runs to a TbBridge service, or follow a directory still being written (--follow); nothing is uploaded twice.") { logDir, server, project, apiKey, batch, follow, poll };
+        var stateDir = new Option<DirectoryInfo>("--state-dir")
+        {
+            Description = "Where the upload ledgers are kept (where each batch sent ends in its file; a re-run resumes from them). Default: $TBBRIDGE_STATE_DIR, else $XDG_STATE_HOME/tbbridge, else ~/.local/state/tbbridge.",
+            DefaultValueFactory = _ => new DirectoryInfo(UploadLedger.DefaultStateDirectory()),
+        };
+        var command = new Command("upload", "Upload runs to a TbBridge service, or follow a directory still being written (--follow); nothing is uploaded twice.") { logDir, server, project, apiKey, batch, follow, poll, stateDir };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             parse.GetRequiredValue(logDir),
@@ -36,11 +42,12 @@ internal static class UploadCommand
             ApiKeyOption.Value(parse, apiKey),
             parse.GetValue(batch),
             parse.GetValue(follow) ? parse.GetValue(poll) : null,
+            parse.GetRequiredValue(stateDir).FullName,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, Uri server, string project, string? apiKey, int batchPoints, TimeSpan? follow, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, DirectoryInfo logDir, Uri server, string project, string? apiKey, int batchPoints, TimeSpan? follow, string stateDirectory, CancellationToken cancellationToken)
     {
         if (follow is { } poll)
         {
@@ -51,7 +58,7 @@ internal static class UploadCommand
             }
 
             // The directory need not exist yet: a sidecar often starts before the job creates it.
-            var settings = new FollowSettings(poll, batchPoints, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeProvider.System);
+            var settings = new FollowSettings(poll, batchPoints, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), TimeProvider.System) { StateDirectory = stateDirectory };
             return await FollowCommand.RunAsync(context, logDir.FullName, server, project, ApiKeyOption.Headers(apiKey), settings, cancellationToken).ConfigureAwait(false);
         }
 
@@ -90,7 +97,7 @@ internal static class UploadCommand
                 foreach (var file in files)
                 {
                     double before = task.Value;
-                    var result = await file.UploadAsync(client, headers, batchPoints, bytes => task.Value = before + bytes, cancellationToken).ConfigureAwait(false);
+                    var result = await file.UploadAsync(client, headers, batchPoints, stateDirectory, bytes => task.Value = before + bytes, cancellationToken).ConfigureAwait(false);
                     task.Value = before + new FileInfo(file.Path).Length;
                     results.Add(result);
                     if (result.Failure is { } failure && (ServiceErrors.RefusesEveryCall(failure) || (failure.StatusCode == StatusCode.Unavailable && result.Sent == 0)))

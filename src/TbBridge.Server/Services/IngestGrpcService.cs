@@ -213,7 +213,7 @@ internal sealed partial class IngestGrpcService : IngestService.IngestServiceBas
     private static StatusCode ToStatus(StreamRejection reason) => reason switch
     {
         StreamRejection.InvalidName or StreamRejection.InvalidBatch => StatusCode.InvalidArgument,
-        StreamRejection.Conflict or StreamRejection.SequenceNotRising => StatusCode.FailedPrecondition,
+        StreamRejection.Conflict or StreamRejection.SequenceNotNext => StatusCode.FailedPrecondition,
         StreamRejection.Busy => StatusCode.Aborted,
         StreamRejection.Stopping or StreamRejection.StorageFailed => StatusCode.Unavailable,
         StreamRejection.Exhausted => StatusCode.ResourceExhausted,

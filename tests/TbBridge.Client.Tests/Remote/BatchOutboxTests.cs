@@ -34,7 +34,7 @@ public sealed class BatchOutboxTests : IDisposable
     }
 
     [Fact]
-    public void Add_MemoryFullAndNoSpool_DropsAndCountsTheBatch_ButItsSequenceStaysUsed()
+    public void Add_MemoryFullAndNoSpool_DropsAndCountsTheBatch_AndTheNextBatchTakesItsSequence()
     {
         int size = Batch(points: 100).CalculateSize();
         var outbox = New(spool: null, maxMemoryBytes: size + (size / 2)); // room for one batch
@@ -43,10 +43,11 @@ public sealed class BatchOutboxTests : IDisposable
         Assert.False(outbox.Add(Batch(points: 100), points: 100));
         Assert.True(outbox.Add(Batch(points: 1), points: 1)); // small enough for what is left
 
-        Assert.Equal((100L, 2, 3UL), (outbox.DroppedPoints, outbox.Count, outbox.LastSequence));
-        Assert.Equal(3UL, outbox.NextAfter(1)!.Sequence); // 2 is gone, never sent
+        Assert.Equal((100L, 2, 2UL), (outbox.DroppedPoints, outbox.Count, outbox.LastSequence));
+        Assert.Equal(2UL, outbox.NextAfter(1)!.Sequence); // the service takes only the next sequence: no hole
+        Assert.Equal(1, outbox.NextAfter(1)!.Points);
 
-        outbox.Acknowledge(3);
+        outbox.Acknowledge(2);
         Assert.Equal((101L, 0), (outbox.AcknowledgedPoints, outbox.Count));
     }
 
@@ -83,7 +84,7 @@ public sealed class BatchOutboxTests : IDisposable
     }
 
     [Fact]
-    public void RefuseOldest_DropsCountsAndUnspoolsOnlyTheOldestBatch()
+    public void RefuseOldest_DropsCountsAndUnspoolsOnlyTheOldestBatch_AndAnEmptyBatchKeepsItsSequence()
     {
         var (spool, _) = BatchSpool.Open(_folder.Path, "p", "r", "w", maxBytes: 1 << 20);
         var outbox = New(spool, maxMemoryBytes: 1 << 20);
@@ -92,9 +93,42 @@ public sealed class BatchOutboxTests : IDisposable
 
         outbox.RefuseOldest("tags[0]: too long");
 
-        Assert.Equal((7L, 1, 2UL), (outbox.DroppedPoints, outbox.Count, outbox.NextAfter(0)!.Sequence));
+        var first = outbox.NextAfter(0)!;
+        Assert.Equal((7L, 2, 1UL, 0), (outbox.DroppedPoints, outbox.Count, first.Sequence, first.Points));
+        var empty = outbox.Load(first);
+        Assert.Equal((1UL, 0, 0), (empty.Sequence, empty.Tags.Count, empty.Scalars?.Step.Count ?? 0));
+        Assert.Equal(2UL, outbox.NextAfter(1)!.Sequence);
         Assert.Single(Directory.GetFiles(spool.Directory, "*.batch"));
-        Assert.True(outbox.IsSettled(1));
+
+        outbox.RefuseOldest("again"); // an empty batch is never refused for its content: nothing more is counted
+        Assert.Equal(7L, outbox.DroppedPoints);
+        outbox.Acknowledge(2);
+        Assert.Equal((3L, 0), (outbox.AcknowledgedPoints, outbox.Count));
+    }
+
+    [Fact]
+    public void ASpoolWhoseRefusedBatchWasLostInACrash_FillsItsSequenceWithAnEmptyBatch()
+    {
+        {
+            var (spool, _) = BatchSpool.Open(_folder.Path, "p", "r", "w", maxBytes: 1 << 20);
+            var outbox = New(spool, maxMemoryBytes: 1 << 20);
+            for (int i = 0; i < 4; i++)
+            {
+                outbox.Add(Batch(points: 5, firstStep: i * 5), points: 5);
+            }
+
+            outbox.Acknowledge(1);
+            outbox.RefuseOldest("refused"); // batch 2's file is gone; its empty place lived only in memory
+        }
+
+        var (again, replay) = BatchSpool.Open(_folder.Path, "p", "r", "w", maxBytes: 1 << 20);
+        Assert.Equal([3UL, 4], replay.Select(l => l.Sequence));
+        var restored = New(again, replay, maxMemoryBytes: 1 << 20);
+        restored.FillAfter(1); // the service holds 1
+
+        Assert.Equal((2UL, 0), (restored.NextAfter(1)!.Sequence, restored.NextAfter(1)!.Points));
+        Assert.Equal(3UL, restored.NextAfter(2)!.Sequence);
+        Assert.Equal(3, restored.Count);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public class FollowSidecarTests
 
         string logDir = args[1];
         string trainVolume = List(sidecar, "services", "train", "volumes").Cast<string>().Single();
-        string followVolume = List(follower, "volumes").Cast<string>().Single();
+        string followVolume = List(follower, "volumes").Cast<string>().Single(v => v.EndsWith(":ro", StringComparison.Ordinal));
         Assert.Equal(trainVolume.Split(':')[0], followVolume.Split(':')[0]);
         Assert.Equal((logDir, "ro"), (followVolume.Split(':')[1], followVolume.Split(':')[2]));
         Assert.Contains(logDir, string.Join(' ', List(sidecar, "services", "train", "command").Cast<string>()), StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public class FollowSidecarTests
         var args = List(follower, "args").Cast<string>().ToList();
         Assert.Equal(("upload", "--follow"), (args[0], args.Single(a => a == "--follow")));
 
-        var followMount = List(follower, "volumeMounts").Cast<Dictionary<object, object>>().Single();
+        var followMount = List(follower, "volumeMounts").Cast<Dictionary<object, object>>().Single(m => (string)m["name"] == "logs");
         var trainMount = List(train, "volumeMounts").Cast<Dictionary<object, object>>().Single();
         Assert.Equal(Str(trainMount, "name"), Str(followMount, "name"));
         Assert.Equal((args[1], "true"), (Str(followMount, "mountPath"), Str(followMount, "readOnly")));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
@@ -93,6 +94,66 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(upload.ExitCode == 0, upload.Output + upload.Error);
         Assert.Contains("300 points uploaded, 0 already there, 0 of 1 files failed", upload.Output, StringComparison.Ordinal);
         Assert.Equal(300, EventFiles.Scalars(_data.Path, "retry", "run").Count);
+    }
+
+    [Fact]
+    public async Task Upload_InterruptedMidFileAndRunAgainWithAnotherBatchSize_ResumesWithNoPointLostOrDoubled()
+    {
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
+        {
+            for (int step = 0; step < 50_000; step++)
+            {
+                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
+            }
+        }
+
+        await using (var server = await InProcessServer.StartAsync(_data.Path, builder =>
+        {
+            builder.Services.AddSingleton(new EndCallAfterRequestsInterceptor(requests: 1 + 100)); // 'open' and 100 batches
+            builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<EndCallAfterRequestsInterceptor>());
+        }))
+        {
+            var first = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "cut", "--batch", "50");
+            Assert.True(first.ExitCode != 0, first.Output + first.Error);
+            Assert.Contains("FAILED: ", first.Output, StringComparison.Ordinal);
+        }
+
+        // What the interrupted call left durable: at most the 100 batches it read, whatever of them was acked or committed.
+        int held = IndependentEvents.Scalars(_data.Path, "cut", "run").Count;
+        Assert.InRange(held, 0, 5_000);
+        Assert.Equal(0, held % 50);
+
+        await using (var server = await InProcessServer.StartAsync(_data.Path))
+        {
+            var again = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "cut", "--batch", "70");
+            Assert.True(again.ExitCode == 0, again.Output + again.Error);
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{50_000 - held:N0} points uploaded, {held:N0} already there, 0 of 1 files failed"), again.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 50_000).Select(i => (long)i), IndependentEvents.Scalars(_data.Path, "cut", "run").Select(p => p.Step).Order());
+    }
+
+    [Fact]
+    public async Task Upload_ServiceHoldsBatchesTheLedgerDoesNotKnow_RefusesToGuessAndSendsNothing()
+    {
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
+        {
+            for (int step = 0; step < 300; step++)
+            {
+                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
+            }
+        }
+
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var first = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "moved", "--batch", "100");
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+
+        // The same directory uploaded from "another machine": a state directory with no ledger.
+        using var elsewhere = new TempFolder();
+        var again = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "moved", "--state-dir", elsewhere.Path);
+        Assert.True(again.ExitCode != 0, again.Output + again.Error);
+        Assert.Contains("the service holds 3 batches of this file's stream, and the upload ledger", again.Output, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), IndependentEvents.Scalars(_data.Path, "moved", "run").Select(p => p.Step).Order());
     }
 
     [Fact]

@@ -154,6 +154,64 @@ public sealed class FollowEndToEndTests : IDisposable
         Assert.Contains("stopped: 0 points sent, 0 already there, 1 of 1 files not fully acknowledged", stopped.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Follow_FileDeletedAndCreatedAgainUnderItsName_TheNewFileIsUploadedFromItsStartAndNothingIsLostOrDoubled()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        string runDirectory = Path.Combine(_logs.Path, "run");
+        var old = new GrowingEventFile(_staging.Path, runDirectory, "train/loss", 0, 500);
+        old.AppendUpTo(old.Bytes.Length);
+        using var follower = FollowerProcess.Start(_logs.Path, server.Address, "again");
+        await WaitForAsync("again", "run", "train/loss", 500);
+
+        // The job starts over and writes a new file under the same name: 1,000 new points.
+        var recreated = new GrowingEventFile(_staging.Path, runDirectory, "val/loss", 10_000, 1000, Path.GetFileName(old.TargetPath));
+        File.Delete(old.TargetPath);
+        recreated.AppendUpTo(recreated.Frames[400].End + 3);
+        await Eventually.HoldsAsync(() => follower.Output.Contains("was created again under its name", StringComparison.Ordinal), "the follower saw the new file");
+        recreated.AppendUpTo(recreated.Bytes.Length);
+        await WaitForAsync("again", "run", "val/loss", 1000);
+
+        var stopped = await follower.StopAsync();
+        Assert.True(stopped.ExitCode == 0, stopped.Output + stopped.Error);
+        Assert.Contains("stopped: 1,500 points sent, 0 already there, 0 of 2 files not fully acknowledged", stopped.Output, StringComparison.Ordinal);
+        await server.StopAsync();
+        AssertExactlyOnce(old, "again", "run");
+        AssertExactlyOnce(recreated, "again", "run");
+        Assert.Equal(1500, IndependentEvents.Scalars(_data.Path, "again", "run").Count);
+    }
+
+    [Fact]
+    public async Task Follow_FileTruncatedAndWrittenAgain_SaysSoAndExitsThreeAndNothingIsDoubled()
+    {
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        var live = new GrowingEventFile(_staging.Path, Path.Combine(_logs.Path, "run"), "train/loss", 0, 1000);
+        live.AppendUpTo(live.Frames[600].End);
+        using var follower = FollowerProcess.Start(_logs.Path, server.Address, "cut");
+        await WaitForAsync("cut", "run", "train/loss", 600);
+
+        // Cut back to record 300, then written on: the follower cannot tell what the new bytes are.
+        using (var stream = new FileStream(live.TargetPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.SetLength(live.Frames[300].End);
+        }
+
+        await Eventually.HoldsAsync(() => follower.Output.Contains("was truncated from", StringComparison.Ordinal), "the follower saw the cut");
+        using (var stream = new FileStream(live.TargetPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        {
+            stream.Write(live.Bytes.AsSpan(live.Frames[300].End, live.Frames[800].End - live.Frames[300].End));
+        }
+
+        var stopped = await follower.StopAsync();
+        Assert.True(stopped.ExitCode == 3, stopped.Output + stopped.Error);
+        Assert.Contains("TRUNCATED, not followed (the file was truncated from", stopped.Output, StringComparison.Ordinal);
+        Assert.Contains("1 followed files were truncated while followed", stopped.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 of 1 files not fully acknowledged", stopped.Output, StringComparison.Ordinal);
+        await server.StopAsync();
+        var held = IndependentEvents.Scalars(_data.Path, "cut", "run");
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => (long)i), held.Select(p => p.Step).Order()); // what was read, once
+    }
+
     private async Task WaitForAsync(string project, string run, string tag, int count) =>
         await Eventually.HoldsAsync(() => IndependentEvents.Scalars(_data.Path, project, run).Count(p => p.Tag == tag) >= count, $"{project}/{run} holds {count} points of {tag}");
 

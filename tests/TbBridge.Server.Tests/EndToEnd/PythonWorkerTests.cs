@@ -100,6 +100,35 @@ public sealed class PythonWorkerTests(ITestOutputHelper output) : IDisposable
     }
 
     [PythonFact]
+    public async Task PythonWorker_RestartedWithTheSameStreamId_ContinuesTheStreamAndLosesNothing()
+    {
+        var environment = await GenerateAsync();
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        const string StreamId = "restarted-worker";
+        int points = 0;
+        foreach (int firstStep in (int[])[0, 100])
+        {
+            // 100 steps of three scalars in batches of 30 points: ten batches per process.
+            using var worker = PythonWorker.Start("stream_run.py", environment,
+                "--server", server.Address, "--project", Project, "--run", Run, "--worker", Worker, "--stream-id", StreamId,
+                "--first-step", firstStep.ToString(CultureInfo.InvariantCulture), "--steps", "100", "--histogram-every", "0", "--batch-points", "30");
+            int exitCode = await worker.WaitForExitAsync(TimeSpan.FromMinutes(1));
+            Assert.True(exitCode == 0, $"exit {exitCode}:\n{worker.Output}\n{worker.Error}");
+            var done = Json(worker.Lines[^1]);
+            points += done.GetProperty("points").GetInt32();
+            if (firstStep > 0)
+            {
+                Assert.Contains(worker.Lines, l => l.Contains("continuing the stream after batch", StringComparison.Ordinal));
+            }
+        }
+
+        var held = IndependentEvents.Scalars(_data.Path, Project, Run);
+        Assert.Equal(600, points);
+        Assert.Equal(600, held.Count);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), held.Where(p => p.Tag == "train/loss").Select(p => p.Step).Order());
+    }
+
+    [PythonFact]
     public async Task PythonWorker_NameTheServiceRefuses_StopsAndRaisesTheStatusWithoutRetrying()
     {
         var environment = await GenerateAsync();

@@ -10,6 +10,9 @@ namespace TbBridge.Server.Tests.Infrastructure;
 /// </summary>
 internal static class CliProcess
 {
+    /// <summary>Where the commands this test process runs keep their upload ledgers (one folder per test process).</summary>
+    public static readonly string StateDirectory = Path.Combine(Path.GetTempPath(), $"tbbridge-test-state-{Environment.ProcessId}");
+
     public static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
         RunProgramAsync("tbbridge", args);
 
@@ -18,6 +21,7 @@ internal static class CliProcess
     {
         string dll = Path.Combine(AppContext.BaseDirectory, program + ".dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["TBBRIDGE_STATE_DIR"] = CliProcess.StateDirectory; // upload ledgers: the test run's own, shared by its processes
         string baseName = Path.Combine(AppContext.BaseDirectory, typeof(CliProcess).Assembly.GetName().Name!);
         foreach (string arg in (string[])["exec", "--runtimeconfig", baseName + ".runtimeconfig.json", "--depsfile", baseName + ".deps.json", dll])
         {

@@ -21,6 +21,7 @@ internal sealed partial class FollowerProcess : CapturedProcess
         string dll = Path.Combine(AppContext.BaseDirectory, "tbbridge.dll");
         string baseName = Path.Combine(AppContext.BaseDirectory, typeof(FollowerProcess).Assembly.GetName().Name!);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["TBBRIDGE_STATE_DIR"] = CliProcess.StateDirectory; // upload ledgers: the test run's own, shared by its processes
         foreach (string arg in (string[])["exec", "--runtimeconfig", baseName + ".runtimeconfig.json", "--depsfile", baseName + ".deps.json", dll,
                      "upload", logDir, "--follow", "--poll", "100ms", "--server", server, "--project", project, "--batch", "64"])
         {

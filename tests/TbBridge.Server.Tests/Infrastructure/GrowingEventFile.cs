@@ -12,7 +12,8 @@ internal sealed class GrowingEventFile
     private readonly string _target;
     private int _written;
 
-    public GrowingEventFile(string staging, string runDirectory, string tag, long firstStep, int count)
+    /// <param name="fileName">The followed copy's name; by default the writer's own (a file created again under an old name passes that one).</param>
+    public GrowingEventFile(string staging, string runDirectory, string tag, long firstStep, int count, string? fileName = null)
     {
         Tag = tag;
         string folder = Path.Combine(staging, Guid.NewGuid().ToString("N"));
@@ -36,8 +37,11 @@ internal sealed class GrowingEventFile
         Bytes = File.ReadAllBytes(path);
         Frames = IndependentEvents.Frames(Bytes).ToArray();
         Directory.CreateDirectory(runDirectory);
-        _target = Path.Combine(runDirectory, Path.GetFileName(path));
+        _target = Path.Combine(runDirectory, fileName ?? Path.GetFileName(path));
     }
+
+    /// <summary>The followed copy.</summary>
+    public string TargetPath => _target;
 
     public string Tag { get; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using TbBridge.Events;
 using TbBridge.Protocol.V1;
@@ -7,11 +8,15 @@ namespace TbBridge.Cli.Commands.Follow;
 
 /// <summary>
 /// Follows one event file that may still be growing and streams its points to the service, exactly once. The
-/// stream identity is <see cref="UploadFile"/>'s (a hash of project, run and file name; a batch's sequence is the
-/// count of sendable points up to its end), so whatever connection this is (a first one, a reconnect after the
-/// service was away, a follower started again) it reads the file from the start, skips the points the service
-/// says it holds and sends the rest. Records are read with <see cref="EventFileReader.ReadAvailable"/>, which
-/// leaves a partly written last record for the next poll.
+/// stream identity is <see cref="UploadFile"/>'s (a hash of project, run, file name and first record; batches
+/// numbered 1, 2, 3… and placed in the file by the <see cref="UploadLedger"/>), so whatever connection this is (a
+/// first one, a reconnect after the service was away, a follower started again) it reads the file from the start,
+/// skips the points the service says it holds and sends the rest. Records are read with
+/// <see cref="EventFileReader.ReadAvailable"/>, which leaves a partly written last record for the next poll.
+/// Each poll first checks that the file is still the one read: a file whose first record changed was created
+/// again (this follower hands over what it read and ends; the directory follower starts a new stream for the new
+/// file), and a file shorter than what was read was truncated (it cannot be matched with what was sent: it is no
+/// longer followed, and the follower's outcome is a failure).
 /// </summary>
 internal sealed class FileFollower
 {
@@ -26,6 +31,7 @@ internal sealed class FileFollower
     private long _readBytes;
     private long _bytesBehind;
     private int _connected;
+    private UploadLedger? _ledger;
 
     public FileFollower(UploadFile file, IngestService.IngestServiceClient client, Metadata headers, FollowSettings settings, IBackoffPolicy backoff)
     {
@@ -61,12 +67,23 @@ internal sealed class FileFollower
     /// <summary>The service refused this file's stream for good (a key, a name, a numbering it will refuse again): it is no longer followed.</summary>
     public bool Refused { get; private set; }
 
+    /// <summary>The file was truncated while followed: what it holds now cannot be matched with what was sent, so it is no longer followed.</summary>
+    public bool Truncated { get; private set; }
+
+    /// <summary>The file was deleted and created again under its name: this follower handed over what it read of the old one and ended.</summary>
+    public bool Replaced { get; private set; }
+
+    /// <summary>Told at once, in a line for a person, when the file was found truncated or created again.</summary>
+    public Action<string>? Notice { get; set; }
+
     /// <summary>
     /// Follows until <paramref name="stop"/>; then reads what is there, sends it and waits for its ack. Returns
     /// true when everything read was acknowledged. <paramref name="abort"/> ends every call at once.
     /// </summary>
     public async Task<bool> RunAsync(CancellationToken stop, CancellationToken abort)
     {
+        using var ledger = UploadLedger.Open(_settings.StateDirectory, File.StreamId);
+        _ledger = ledger;
         bool first = true;
         while (!abort.IsCancellationRequested)
         {
@@ -75,7 +92,7 @@ internal sealed class FileFollower
                 bool done = await FollowOnceAsync(first, stop, abort).ConfigureAwait(false);
                 if (done)
                 {
-                    return Acknowledged >= Read;
+                    return Acknowledged >= Read && !Refused && !Truncated;
                 }
             }
             catch (RpcException ex) when (!abort.IsCancellationRequested && IsPermanent(ex.StatusCode))
@@ -120,7 +137,14 @@ internal sealed class FileFollower
         var open = new OpenStream { Project = File.Project, Run = File.Run, Worker = File.Worker, Host = Environment.MachineName, StreamId = File.StreamId };
         var connection = await IngestConnection.OpenAsync(_client, _headers, open, _settings.OpenTimeout, _settings.Time, OnAck, abort).ConfigureAwait(false);
         await using var _ = connection.ConfigureAwait(false);
-        ulong held = connection.HeldSequence;
+        if (_ledger!.Resume(connection.HeldSequence) is not { } held)
+        {
+            LastError = File.UnknownHeld(connection.HeldSequence, _ledger);
+            Refused = true;
+            await connection.CompleteAsync().ConfigureAwait(false); // nothing sent: end the call the clean way
+            return true;
+        }
+
         Interlocked.Exchange(ref _acked, (long)held);
         if (first)
         {
@@ -139,7 +163,13 @@ internal sealed class FileFollower
         while (true)
         {
             bool stopping = stop.IsCancellationRequested;
-            foreach (var record in reader.ReadAvailable())
+            var change = Check(reader.Position);
+            if (change is not FileChange.None)
+            {
+                stopping |= change is FileChange.Truncated or FileChange.Replaced;
+            }
+
+            foreach (var record in change is FileChange.None ? reader.ReadAvailable() : Enumerable.Empty<EventRecord>())
             {
                 DecodedEvent decoded;
                 try
@@ -212,16 +242,61 @@ internal sealed class FileFollower
         }
     }
 
-    private async Task SendAsync(IngestConnection connection, BatchBuilder batch, ulong sequence, CancellationToken abort)
+    /// <summary>Whether the file at the path is still the one read up to <paramref name="position"/>.</summary>
+    private FileChange Check(long position)
+    {
+        long length;
+        try
+        {
+            var info = new FileInfo(File.Path);
+            if (!info.Exists)
+            {
+                return FileChange.Unsettled; // deleted: perhaps created again, the next poll sees
+            }
+
+            length = info.Length;
+        }
+        catch (IOException)
+        {
+            return FileChange.Unsettled;
+        }
+
+        string? identity = UploadFile.IdentityOf(File.Path);
+        if (identity is null)
+        {
+            return position > 0 ? FileChange.Unsettled : FileChange.None; // a first record being written
+        }
+
+        if (identity != File.Identity)
+        {
+            Replaced = true;
+            Notice?.Invoke($"{File.Project}/{File.Run} ({System.IO.Path.GetFileName(File.Path)}) was created again under its name: what was read of the old file is handed over, and the new one is followed as a new stream from its start");
+            return FileChange.Replaced;
+        }
+
+        if (length < position)
+        {
+            Truncated = true;
+            LastError = string.Create(
+                CultureInfo.InvariantCulture,
+                $"the file was truncated from {position:N0} to {length:N0} bytes while followed ({Read:N0} points read, {Acknowledged:N0} acknowledged): what it holds now cannot be matched with what was sent, so it is no longer followed; upload a copy under a new name");
+            Notice?.Invoke($"{File.Project}/{File.Run} ({System.IO.Path.GetFileName(File.Path)}): {LastError}");
+            return FileChange.Truncated;
+        }
+
+        return FileChange.None;
+    }
+
+    private async Task SendAsync(IngestConnection connection, BatchBuilder batch, ulong end, CancellationToken abort)
     {
         int count = batch.Count;
-        await connection.SendAsync(batch.Take(sequence), abort).ConfigureAwait(false);
+        await UploadFile.SendAsync(connection, _ledger!, batch, end, abort).ConfigureAwait(false);
         Interlocked.Add(ref _sent, count);
     }
 
     private void OnAck(ulong sequence)
     {
-        long value = (long)sequence;
+        long value = (long)_ledger!.EndOf(sequence);
         long current = Interlocked.Read(ref _acked);
         while (value > current)
         {
@@ -240,4 +315,12 @@ internal sealed class FileFollower
 
     private static bool IsConnectionFailure(Exception ex) =>
         ex is RpcException or IOException or TimeoutException or InvalidOperationException or OperationCanceledException or HttpRequestException;
+
+    private enum FileChange
+    {
+        None,
+        Unsettled,
+        Truncated,
+        Replaced,
+    }
 }

@@ -31,6 +31,8 @@ internal static class FollowCommand
             follower.FileFound += file => context.Out.WriteLine($"following {file.Project}/{file.Run} ({Path.GetFileName(file.Path)})");
         }
 
+        follower.Notice += line => (live ? context.Error : context.Out).WriteLine(line);
+
         await context.Out.WriteLineAsync($"following {logDir} into {server} (project {project}); Ctrl+C or SIGTERM stops".AsMemory(), CancellationToken.None).ConfigureAwait(false);
         var running = follower.RunAsync(stop.Token);
         if (live)
@@ -65,13 +67,21 @@ internal static class FollowCommand
             string line = string.Create(
                 CultureInfo.InvariantCulture,
                 $"{file.File.Project}/{file.File.Run} ({Path.GetFileName(file.File.Path)}): {file.Sent:N0} points sent, {file.AlreadyThere:N0} already on the service, {file.Acknowledged:N0} of {file.Read:N0} read acknowledged");
-            if (file.Refused)
+            if (file.Truncated)
+            {
+                line += $": TRUNCATED, not followed ({file.LastError})";
+            }
+            else if (file.Refused)
             {
                 line += $": REFUSED, not followed ({file.LastError})";
             }
             else if (!acknowledged)
             {
                 line += $": NOT ALL ACKNOWLEDGED ({file.LastError ?? "the service did not answer in time"})";
+            }
+            else if (file.Replaced)
+            {
+                line += ": the file was created again under its name; its new content is followed as a new stream";
             }
 
             await context.Out.WriteLineAsync(line.AsMemory(), CancellationToken.None).ConfigureAwait(false);
@@ -81,6 +91,12 @@ internal static class FollowCommand
         await context.Out.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
             $"stopped: {outcomes.Sum(o => o.File.Sent):N0} points sent, {outcomes.Sum(o => o.File.AlreadyThere):N0} already there, {failed} of {outcomes.Count} files not fully acknowledged").AsMemory(), CancellationToken.None).ConfigureAwait(false);
+        int truncated = outcomes.Count(o => o.File.Truncated);
+        if (truncated > 0)
+        {
+            await context.Error.WriteLineAsync($"tbbridge upload: {truncated} followed files were truncated while followed; what they held after the cut was not uploaded".AsMemory(), CancellationToken.None).ConfigureAwait(false);
+        }
+
         return outcomes.Any(o => o.File.Refused) ? ExitCodes.Refused : failed > 0 ? ExitCodes.Unhealthy : ExitCodes.Ok;
 
         void Stop(PosixSignalContext signal)

@@ -6,4 +6,8 @@ namespace TbBridge.Cli.Commands.Follow;
 /// <param name="OpenTimeout">How long a stream waits for the service's answer to 'open' before it tries again.</param>
 /// <param name="DrainTimeout">How long stopping may wait for the service's last acks.</param>
 /// <param name="Time">The clock (tests pass a fake one).</param>
-internal sealed record FollowSettings(TimeSpan PollInterval, int BatchPoints, TimeSpan OpenTimeout, TimeSpan DrainTimeout, TimeProvider Time);
+internal sealed record FollowSettings(TimeSpan PollInterval, int BatchPoints, TimeSpan OpenTimeout, TimeSpan DrainTimeout, TimeProvider Time)
+{
+    /// <summary>Where the upload ledgers are kept (<see cref="UploadLedger"/>).</summary>
+    public string StateDirectory { get; init; } = UploadLedger.DefaultStateDirectory();
+}

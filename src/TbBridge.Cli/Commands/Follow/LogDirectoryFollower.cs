@@ -7,7 +7,8 @@ namespace TbBridge.Cli.Commands.Follow;
 /// <summary>
 /// Follows a whole log directory: every poll it looks for runs and event files (the way <c>upload</c> plans
 /// them, so a follower picks up where an earlier upload stopped) and starts a <see cref="FileFollower"/> for each
-/// new one. Each file is its own stream, on one shared channel.
+/// new one, keyed by stream id: a file deleted and created again under its name is a new one. Each file is its own
+/// stream, on one shared channel.
 /// </summary>
 internal sealed class LogDirectoryFollower
 {
@@ -30,6 +31,9 @@ internal sealed class LogDirectoryFollower
 
     /// <summary>Raised, on the follower's loop, for each file it starts following.</summary>
     public event Action<UploadFile>? FileFound;
+
+    /// <summary>Raised, on a file's loop, when a followed file was found truncated or created again.</summary>
+    public event Action<string>? Notice;
 
     public IReadOnlyList<FileFollower> Files
     {
@@ -116,20 +120,25 @@ internal sealed class LogDirectoryFollower
 
         foreach (var file in planned)
         {
+            if (file.Identity is null)
+            {
+                continue; // its first record is still being written: the next poll knows which file it is
+            }
+
             lock (_gate)
             {
-                if (_files.ContainsKey(file.Path))
+                if (_files.ContainsKey(file.StreamId))
                 {
-                    continue;
+                    continue; // followed already; a file created again under the same name is a new stream id
                 }
             }
 
             var backoff = new ExponentialBackoffPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), new Random());
-            var follower = new FileFollower(file, _client, _headers, _settings, backoff);
+            var follower = new FileFollower(file, _client, _headers, _settings, backoff) { Notice = line => Notice?.Invoke(line) };
             var task = Task.Run(() => follower.RunAsync(stop, abort), CancellationToken.None);
             lock (_gate)
             {
-                _files[file.Path] = (follower, task);
+                _files[file.StreamId] = (follower, task);
             }
 
             FileFound?.Invoke(file);

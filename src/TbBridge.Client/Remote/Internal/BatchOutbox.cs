@@ -6,9 +6,11 @@ namespace TbBridge.Remote.Internal;
 /// <summary>
 /// What one stream owes the service, apart from any connection (Serilog's batching queue, OpenTelemetry's
 /// export buffer): sealed batches numbered 1, 2, 3… in order, each held in memory while the memory budget
-/// allows and in the spool when there is one; the ack cursor; and what was dropped, when, and why. A batch
-/// that fits neither budget is dropped and counted, its sequence stays used (the service only needs
-/// sequences to rise). Thread-safe: the writer's loop seals, the connection loop sends and acknowledges.
+/// allows and in the spool when there is one; the ack cursor; and what was dropped, when, and why. The service
+/// takes only the next sequence (the last it holds + 1), so no sequence is ever left out: a batch that fits
+/// neither budget is dropped and counted before it is numbered, and a batch the service refused for its content
+/// is replaced by an empty batch of the same sequence. Thread-safe: the writer's loop seals, the connection loop
+/// sends and acknowledges.
 /// </summary>
 internal sealed class BatchOutbox
 {
@@ -34,6 +36,12 @@ internal sealed class BatchOutbox
         _logger = logger;
         foreach (var (sequence, batch, size) in left)
         {
+            // A batch refused while its successors were spooled left a hole: an empty batch keeps the numbering.
+            while (_lastSequence != 0 && ++_lastSequence < sequence)
+            {
+                _pending.AddLast(Placeholder(_lastSequence));
+            }
+
             _pending.AddLast(new PendingBatch(sequence, PointsOf(batch), size, null) { Spooled = true });
             _lastSequence = sequence;
         }
@@ -93,13 +101,13 @@ internal sealed class BatchOutbox
     /// <summary>
     /// Numbers <paramref name="batch"/> with the next sequence and keeps it until acknowledged: written to the
     /// spool when there is one and it has room, held in memory while the budget allows. False when it fit
-    /// neither and was dropped.
+    /// neither and was dropped: then its sequence is not used, and the next batch takes it.
     /// </summary>
     public bool Add(PointBatch batch, int points)
     {
         lock (_gate)
         {
-            batch.Sequence = ++_lastSequence;
+            batch.Sequence = _lastSequence + 1;
             int size = batch.CalculateSize();
             bool spooled = false;
             if (_spool is not null)
@@ -127,6 +135,7 @@ internal sealed class BatchOutbox
                 _memoryBytes += size;
             }
 
+            _lastSequence = batch.Sequence;
             _pending.AddLast(new PendingBatch(batch.Sequence, points, size, inMemory ? batch : null) { Spooled = spooled });
             return true;
         }
@@ -146,6 +155,27 @@ internal sealed class BatchOutbox
             }
 
             return null;
+        }
+    }
+
+    /// <summary>
+    /// After <paramref name="held"/> (what the service holds) every pending batch is above it; when the first one is not
+    /// the next, the batches between were refused and their empty places lost with an earlier process: empty batches
+    /// take them again, so the numbering the service expects has no hole.
+    /// </summary>
+    public void FillAfter(ulong held)
+    {
+        lock (_gate)
+        {
+            if (_pending.First is not { } first || first.Value.Sequence <= held + 1)
+            {
+                return;
+            }
+
+            for (ulong sequence = first.Value.Sequence - 1; sequence > held; sequence--)
+            {
+                _pending.AddFirst(Placeholder(sequence));
+            }
         }
     }
 
@@ -174,21 +204,22 @@ internal sealed class BatchOutbox
     }
 
     /// <summary>
-    /// The service refused the oldest unacknowledged batch's content: resending it would fail forever, so it is
-    /// dropped, counted and logged.
+    /// The service refused the oldest unacknowledged batch's content: resending it would fail forever, so its points
+    /// are dropped, counted and logged, and an empty batch of the same sequence takes its place (the batches after
+    /// it keep their numbers, and the service takes only the next one).
     /// </summary>
     public void RefuseOldest(string reason)
     {
         lock (_gate)
         {
-            if (_pending.First is not { } first)
+            if (_pending.First is not { } first || first.Value.Points == 0)
             {
                 return;
             }
 
             Release(first.Value);
             Interlocked.Add(ref _droppedPoints, first.Value.Points);
-            _pending.RemoveFirst();
+            _pending.First.Value = Placeholder(first.Value.Sequence);
             RemoteLog.BatchRefused(_logger, _run, first.Value.Sequence, first.Value.Points, reason);
         }
 
@@ -197,6 +228,9 @@ internal sealed class BatchOutbox
 
     /// <summary>Wakes whoever waits on <see cref="Changed"/> (a connection came or went).</summary>
     public void Pulse() => _changed.Pulse();
+
+    /// <summary>An empty batch in memory, in place of one whose points were dropped (its size is not counted: a few bytes).</summary>
+    private static PendingBatch Placeholder(ulong sequence) => new(sequence, 0, 0, new PointBatch { Sequence = sequence });
 
     private static int PointsOf(PointBatch batch) => (batch.Scalars?.TagIndex.Count ?? 0) + batch.Histograms.Count + batch.Texts.Count + batch.Hparams.Count;
 

@@ -11,7 +11,7 @@ internal static partial class RemoteLog
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Remote sink for run {Run} lost its connection ({Reason}); reconnecting with backoff")]
     public static partial void ConnectionFailed(ILogger logger, string run, string reason, Exception exception);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Remote sink for run {Run}: memory and spool are full, batch {Sequence} of {Points} points dropped")]
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Remote sink for run {Run}: memory and spool are full, a batch of {Points} points dropped (sequence {Sequence} goes to the next batch)")]
     public static partial void BatchDropped(ILogger logger, string run, ulong sequence, int points);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Error, Message = "Remote sink for run {Run}: the service refused batch {Sequence} ({Points} points), dropped: {Reason}")]

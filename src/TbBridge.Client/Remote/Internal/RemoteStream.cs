@@ -280,6 +280,7 @@ internal sealed class RemoteStream
         }
 
         _outbox.Acknowledge(sent);
+        _outbox.FillAfter(sent);
         _connected = true;
         _outbox.Pulse();
         _backoff.Reset();

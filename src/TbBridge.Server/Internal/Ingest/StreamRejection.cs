@@ -12,8 +12,8 @@ internal enum StreamRejection
     /// <summary>The stream id is held by another run or worker of the project. FAILED_PRECONDITION.</summary>
     Conflict,
 
-    /// <summary>A batch's sequence is not above the last one the stream holds. FAILED_PRECONDITION: nothing was written.</summary>
-    SequenceNotRising,
+    /// <summary>A batch's sequence is not the last one the stream holds + 1 (a gap, a repeat). FAILED_PRECONDITION: nothing was written.</summary>
+    SequenceNotNext,
 
     /// <summary>The stream id, or the run and worker, is live on another connection. ABORTED: retry after a backoff.</summary>
     Busy,

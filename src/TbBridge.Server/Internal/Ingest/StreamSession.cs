@@ -92,7 +92,7 @@ internal sealed partial class StreamSession : IDisposable
     }
 
     /// <summary>
-    /// Writes a batch whose sequence is above every one this stream holds (refused otherwise, with nothing written).
+    /// Writes a batch whose sequence is the last one this stream holds + 1 (refused otherwise, with nothing written).
     /// Returns the number of points written. An I/O error fails the session (see <see cref="Fail"/>) and is thrown.
     /// </summary>
     public int Append(IngestBatch batch)
@@ -110,11 +110,11 @@ internal sealed partial class StreamSession : IDisposable
                 throw new StreamRejectedException(StreamRejection.InvalidBatch, $"Batch sequence {batch.Sequence} is out of range: sequences run from 1 to 2^63-1.");
             }
 
-            if (batch.Sequence <= _lastWritten)
+            if (batch.Sequence != _lastWritten + 1)
             {
                 throw new StreamRejectedException(
-                    StreamRejection.SequenceNotRising,
-                    $"Batch {batch.Sequence} is not above {_lastWritten}, the last sequence this stream holds; nothing was written. A resumed stream sends only batches above StreamOpened.last_sequence, in rising order.");
+                    StreamRejection.SequenceNotNext,
+                    $"Batch {batch.Sequence} is not {_lastWritten + 1}, the sequence this stream expects ({_lastWritten} is the last it holds); nothing was written. Sequences rise by exactly one: a resumed stream goes on from StreamOpened.last_sequence + 1.");
             }
 
             var writer = Writer();
