@@ -86,6 +86,49 @@ public sealed class DescriptorExhaustionTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The runtime needs descriptors to start a thread (a pipe on Linux) and aborts the process when it cannot get
+    /// them; ending many streams at once grows the thread pool. The service keeps a reserve free, so this survives.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_OutOfDescriptorsThenEveryStreamEndsAtOnce_TheProcessStaysUpAndNothingIsLost()
+    {
+        int limit = await BaselineDescriptorsAsync() + 48;
+        using var server = await ChildProcessServer.StartAsync(_data.Path, ChildProcessServer.FreePort(), maxOpenFiles: limit);
+        using var channel = GrpcChannel.ForAddress(server.Address);
+        var opened = new List<IngestStream>();
+        RpcException? refused = null;
+        for (int i = 0; i < 2 * limit && refused is null; i++)
+        {
+            refused = await OpenAndWriteAsync(channel, "s" + i, opened);
+        }
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused?.StatusCode);
+        Assert.NotEmpty(opened);
+
+        await Task.WhenAll(opened.Select(async stream =>
+        {
+            await stream.CompleteAsync();
+            await stream.DisposeAsync();
+        }));
+
+        // Still up (it aborted with "Out of memory." here before the reserve), and serving.
+        using var fresh = GrpcChannel.ForAddress(server.Address);
+        await using (var again = await IngestStream.OpenAsync(fresh, "p", "again", "w", "again"))
+        {
+            await again.SendAsync(Batches.Numbered(1, 10));
+            Assert.True(await again.WaitAckAsync(1));
+            await again.CompleteAsync();
+        }
+
+        Assert.False(server.HasExited, server.Errors);
+        Assert.All(opened, stream => Assert.Null(stream.Failure));
+        for (int i = 0; i < opened.Count; i++)
+        {
+            Assert.Equal(10, EventFiles.Scalars(_data.Path, "p", "run-s" + i).Count);
+        }
+    }
+
     /// <summary>Opens a stream and writes one batch; the refusal if it was refused at either step.</summary>
     private static async Task<RpcException?> OpenAndWriteAsync(GrpcChannel channel, string streamId, List<IngestStream> opened)
     {

@@ -13,6 +13,7 @@ internal sealed partial class IngestEngine
     {
         var key = identity.Key;
         StreamState? state;
+        RefuseNearDescriptorLimit();
         lock (_gate)
         {
             ThrowIfStopping();
@@ -81,6 +82,34 @@ internal sealed partial class IngestEngine
         _observer.Opened(session);
         Log.StreamOpened(_logger, identity.StreamId, identity.Project, identity.Run, identity.Worker, session.LastDurable, session.RelativeFile);
         return (session, state is not null);
+    }
+
+    /// <summary>
+    /// Refuses a new stream (RESOURCE_EXHAUSTED) while it would leave fewer descriptors free than the runtime needs
+    /// to start threads (see <see cref="DescriptorReserve"/>): the streams already open, and the process, go on.
+    /// </summary>
+    private void RefuseNearDescriptorLimit()
+    {
+        if (DescriptorReserve.ForThisProcess is not { } descriptors)
+        {
+            return;
+        }
+
+        if (descriptors.HasRoom(out int open))
+        {
+            Volatile.Write(ref _nearDescriptorLimit, false);
+            return;
+        }
+
+        if (!Volatile.Read(ref _nearDescriptorLimit))
+        {
+            Volatile.Write(ref _nearDescriptorLimit, true);
+            IngestLog.NearDescriptorLimit(_logger, open, descriptors.Limit, descriptors.Reserve);
+        }
+
+        throw new StreamRejectedException(
+            StreamRejection.Exhausted,
+            $"The service is out of file descriptors for new streams ({open} of its limit of {descriptors.Limit} are open; {descriptors.Reserve} are kept free for the process itself). Resume after a backoff: streams that end free theirs.");
     }
 
     /// <summary>Writes a batch, analyses it, and asks for a commit. A refused batch writes nothing; a failed write ends the stream.</summary>

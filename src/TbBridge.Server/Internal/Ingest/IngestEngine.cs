@@ -35,6 +35,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     private readonly HashSet<StreamKey> _opening = [];
     private readonly Dictionary<WorkerKey, StreamKey> _liveWorkers = [];
     private readonly Dictionary<WorkerKey, WorkerAnalysis> _analyses = [];
+    private bool _nearDescriptorLimit; // logged once per time the limit is reached, not per refused stream
     private StreamSession[] _activeSnapshot = [];
     private GroupCommitter? _committer;
     private bool _stopping;

@@ -25,4 +25,7 @@ internal static partial class IngestLog
 
     [LoggerMessage(105, LogLevel.Warning, "Recovery: stream {StreamId}'s file {File} could not be read back for its analysis")]
     public static partial void ReplayFailed(ILogger logger, string streamId, string file, Exception exception);
+
+    [LoggerMessage(119, LogLevel.Warning, "New streams are refused: {Open} of this process's {Limit} file descriptors are open, and {Reserve} are kept free for the runtime (raise ulimit -n, or fewer workers per replica); streams already open go on")]
+    public static partial void NearDescriptorLimit(ILogger logger, int open, int limit, int reserve);
 }
