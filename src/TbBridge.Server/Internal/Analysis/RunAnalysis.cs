@@ -14,6 +14,9 @@ internal sealed class RunAnalysis : IStreamAnalysis
         _analyzer = analyzer;
     }
 
+    /// <summary>The engine behind it (its counters: tags analysed, points beyond the bound, alerts held back).</summary>
+    public RunAnalyzer Analyzer => _analyzer;
+
     public void Observe(IngestBatch batch)
     {
         var scalars = batch.Scalars;
