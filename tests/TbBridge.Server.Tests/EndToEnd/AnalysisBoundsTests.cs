@@ -120,6 +120,28 @@ public sealed class AnalysisBoundsTests : IDisposable
         Assert.Equal(AlertRouter.MaxLoggedAlerts, entries[^1].Split('\n').Count(l => l.Contains(". **warning** `dead_relu`", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Ingest_FiniteLossBeyondFloat32_StoredAsInfAndRaisesNanInf()
+    {
+        // 1e40 is a finite double but a float32 +Inf in the file: the analysis sees what the file holds.
+        await using var server = await InProcessServer.StartAsync(_data.Path);
+        await using (var stream = await IngestStream.OpenAsync(server.Channel, "p", "huge", "rank0", "huge"))
+        {
+            await stream.SendAsync(Infrastructure.Batches.Scalars(1, ["train/loss", "custom/big"], [.. Enumerable.Range(0, 30).Select(i => (0, (long)i, i == 29 ? 1e40 : 2.0 - (i * 0.01), 1000.0 + i)), (1, 5L, -1e40, 1005.0)]));
+            Assert.True(await stream.WaitAckAsync(1));
+            await stream.CompleteAsync();
+        }
+
+        var alerts = (await new AlertService.AlertServiceClient(server.Channel).ListAsync(new ListAlertsRequest { Filter = new AlertFilter { Project = "p" } })).Alerts;
+        var nan = Assert.Single(alerts, a => a.Kind == "nan_inf"); // custom/big is no training signal: no nan_inf for it
+        Assert.Equal(("train/loss", 29L, 1.0), (nan.Tag, nan.Step, nan.Evidence["is_inf"]));
+
+        var onDisk = IndependentEvents.Scalars(_data.Path, "p", "huge");
+        Assert.Equal(31, onDisk.Count);
+        Assert.Equal(float.PositiveInfinity, Assert.Single(onDisk, p => p.Tag == "train/loss" && p.Step == 29).Value);
+        Assert.Equal(float.NegativeInfinity, Assert.Single(onDisk, p => p.Tag == "custom/big").Value);
+    }
+
     /// <summary>An activation histogram of layer <paramref name="tag"/>: all zero (dead) or half zero.</summary>
     private static HistogramPoint Layer(uint tag, long step, bool dead) => dead
         ? new HistogramPoint { TagIndex = tag, Step = step, WallTime = 1000.0 + step, Min = 0, Max = 0, Num = 4096, BucketLimit = { 1e-12 }, Bucket = { 4096 } }
