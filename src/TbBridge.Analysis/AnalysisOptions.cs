@@ -134,6 +134,25 @@ public sealed class AnalysisOptions
     /// <summary>Weights unchanged: largest relative change of any weight statistic between the first and last snapshot.</summary>
     public double UnchangedRelative { get; init; } = 1e-7;
 
+    /// <summary>
+    /// Tags one analyser (one worker of a run) keeps state for, scalars and histograms together (a histogram tag that
+    /// holds several histograms at one step counts each). The tags the rules know as losses, accuracies, gradient norms,
+    /// learning rates and NaN counts may use all of it; any other tag only the first three quarters, so that a run that
+    /// logs thousands of other tags first still has its losses analysed. Points of a tag beyond the bound are not
+    /// analysed (<see cref="RunAnalyzer.PointsNotAnalysed"/>). About 2 KB a scalar tag: 4,096 tags are about 8 MB.
+    /// </summary>
+    public int MaxTags { get; init; } = 4096;
+
+    /// <summary>
+    /// Hysteresis: an alert whose condition cleared is raised again for the same subject (tag, layer) only after the
+    /// rule saw the condition absent on this many of the subject's points (snapshots, for the histogram rules) since it
+    /// was last present; until then a return of the condition is the same episode and raises nothing.
+    /// </summary>
+    public int RecoveryPoints { get; init; } = 5;
+
+    /// <summary>Alerts of one kind about one subject, at most, whatever the signal does (later episodes raise nothing).</summary>
+    public int MaxAlertsPerSubject { get; init; } = 10;
+
     /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> on a nonsensical one.</summary>
     public AnalysisOptions Validate()
     {
@@ -178,6 +197,9 @@ public sealed class AnalysisOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(CollapseShare);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(LearnedFraction);
         ArgumentOutOfRangeException.ThrowIfNegative(UnchangedRelative);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTags, 4);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RecoveryPoints, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxAlertsPerSubject, 1);
         return this;
     }
 }

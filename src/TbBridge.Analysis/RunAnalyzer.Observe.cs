@@ -39,7 +39,12 @@ public sealed partial class RunAnalyzer
     private void ObserveScalar(TagTable table, string tag, long step, double wallTime, double value)
     {
         Touch(step, wallTime);
-        var s = GetSeries(table, tag);
+        if (GetSeries(table, tag) is not { } s)
+        {
+            _context.PointsNotAnalysed++;
+            return;
+        }
+
         tag = s.Tag;
         var c = s.Signal;
         switch (c.Role)
@@ -101,11 +106,24 @@ public sealed partial class RunAnalyzer
         Touch(step, wallTime);
         if (!table.Histograms.TryGetValue(tag, out var entry))
         {
+            if (!Admit(table, tag, SignalKind.Histogram))
+            {
+                _context.PointsNotAnalysed++;
+                return;
+            }
+
             entry = new HistogramTag(Classify(table, tag, SignalKind.Histogram), table.NameOf(tag));
             table.Histograms.Add(tag, entry);
         }
 
-        (var c, tag) = entry.Next(step);
+        var index = entry.Advance(step);
+        if (index >= entry.Count && !AdmitNumbered(entry, index))
+        {
+            _context.PointsNotAnalysed++;
+            return;
+        }
+
+        (var c, tag) = entry.At(index);
         if (c.Role == SignalRole.Unknown)
         {
             NoteUnknown(tag);
@@ -150,11 +168,16 @@ public sealed partial class RunAnalyzer
         }
     }
 
-    /// <summary>The tag's state, classified on first sight (one dictionary lookup per point).</summary>
-    private ScalarSeries GetSeries(TagTable table, string tag)
+    /// <summary>The tag's state, classified on first sight (one dictionary lookup per point); null for a tag beyond the bound.</summary>
+    private ScalarSeries? GetSeries(TagTable table, string tag)
     {
         if (!table.Series.TryGetValue(tag, out var s))
         {
+            if (!Admit(table, tag, SignalKind.Scalar))
+            {
+                return null;
+            }
+
             var c = Classify(table, tag, SignalKind.Scalar);
             table.ScalarRoles.Add(tag, c);
             s = new ScalarSeries(table.NameOf(tag), c) { RunningMean = tag.StartsWith("batch_", StringComparison.OrdinalIgnoreCase) };

@@ -7,7 +7,9 @@ namespace TbBridge.Analysis;
 /// <summary>
 /// Streams one run's points through the rules and raises <see cref="Alert"/>s. One per run; not thread-safe;
 /// deterministic (the same points in the same order give the same alerts); memory is bounded per tag.
-/// Alerts are deduplicated: one per (kind, subject) until the condition clears.
+/// Alerts are deduplicated: one per episode of a (kind, subject), a new episode only after a recovery
+/// (<see cref="AnalysisOptions.RecoveryPoints"/>), and at most <see cref="AnalysisOptions.MaxAlertsPerSubject"/> per
+/// (kind, subject). State is kept for <see cref="AnalysisOptions.MaxTags"/> tags at most.
 /// </summary>
 /// <remarks>
 /// The facade classifies each tag once, keeps its series, gates everything on a breakdown (after the training signals
@@ -22,7 +24,9 @@ public sealed partial class RunAnalyzer
     private readonly RuleDispatch _rules;
     private readonly TagTable _own;
     private readonly Dictionary<string, TagTable> _subRuns = new(StringComparer.Ordinal);
+    private readonly int _openTags;
     private bool _completed;
+    private bool _limitReported;
 
     /// <summary>Creates the analyser of the run named <paramref name="run"/>.</summary>
     public RunAnalyzer(string run, AnalysisOptions? options = null)
@@ -36,6 +40,7 @@ public sealed partial class RunAnalyzer
         _context = new RunContext(run, _options, alert => AlertRaised?.Invoke(alert));
         _nanInf = new NanInfRule(_context);
         var disabled = _options.DisabledRules;
+        _openTags = _options.MaxTags - (_options.MaxTags / 4);
         _rules = new RuleDispatch([.. RuleCatalog.Create(_context, _nanInf).Where(r => r == _nanInf || r.Descriptors.Any(d => !disabled.Contains(d.Kind)))]);
     }
 
@@ -99,6 +104,19 @@ public sealed partial class RunAnalyzer
 
     private SignalClassification Classify(TagTable table, string tag, SignalKind kind)
     {
+        var c = RoleFor(table, tag, kind);
+        _context.ClassifiedTags++;
+        if (table.SubRun.Length > 0)
+        {
+            _context.SubRunOfTag[table.NameOf(tag)] = table.SubRun;
+        }
+
+        return c;
+    }
+
+    /// <summary>The tag's classification, with nothing recorded.</summary>
+    private SignalClassification RoleFor(TagTable table, string tag, SignalKind kind)
+    {
         var c = _options.SignalRules.Classify(tag, kind);
         if (table.Role == SubRunRole.HeldOut)
         {
@@ -109,12 +127,6 @@ public sealed partial class RunAnalyzer
                 SignalRole.TrainAccuracy => c with { Role = SignalRole.ValAccuracy },
                 _ => c,
             };
-        }
-
-        _context.ClassifiedTags++;
-        if (table.SubRun.Length > 0)
-        {
-            _context.SubRunOfTag[table.NameOf(tag)] = table.SubRun;
         }
 
         return c;

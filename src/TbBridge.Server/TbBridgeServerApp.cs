@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
+using TbBridge.Analysis;
 using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Analysis;
 using TbBridge.Server.Internal.Ingest;
@@ -109,7 +110,9 @@ internal static class TbBridgeServerApp
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<IngestCallLimiter>();
-        services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
+        services.TryAddSingleton<IStreamAnalysisFactory>(sp => new RunAnalyzerFactory(
+            new AnalysisOptions { MaxTags = sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.MaxAnalysedTagsPerWorker },
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new Lazy<IngestEngine>(sp.GetRequiredService<IngestEngine>));
         services.AddSingleton<StreamLivenessMonitor>();
         services.AddSingleton<IStreamObserver>(sp => sp.GetRequiredService<StreamLivenessMonitor>());

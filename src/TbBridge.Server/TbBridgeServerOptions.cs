@@ -61,6 +61,13 @@ internal sealed class TbBridgeServerOptions
     /// <summary>Most distinct tags in one batch's tag table.</summary>
     public int MaxTagsPerBatch { get; set; } = 65_536;
 
+    /// <summary>
+    /// Tags the analysis of one worker of a run keeps state for (about 2 KB each). Losses, accuracies, gradient norms and
+    /// learning rates may use all of them, any other tag the first three quarters; points of tags beyond the bound are
+    /// written to disk as usual, not analysed, and the log says so once per worker. Default 4096.
+    /// </summary>
+    public int MaxAnalysedTagsPerWorker { get; set; } = 4096;
+
     /// <summary>Alerts a watcher may fall behind by before it misses new ones.</summary>
     public int WatchQueueCapacity { get; set; } = 1024;
 

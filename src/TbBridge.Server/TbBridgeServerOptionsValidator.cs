@@ -88,6 +88,11 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");
         }
 
+        if (options.MaxAnalysedTagsPerWorker < 4)
+        {
+            errors.Add("TbBridge:MaxAnalysedTagsPerWorker must be at least 4.");
+        }
+
         if (!(options.StallFactor >= 1))
         {
             errors.Add("TbBridge:StallFactor must be at least 1.");

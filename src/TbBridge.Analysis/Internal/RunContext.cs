@@ -10,7 +10,7 @@ namespace TbBridge.Analysis.Internal;
 /// </summary>
 internal sealed partial class RunContext
 {
-    private readonly HashSet<(string Kind, string Subject)> _active = [];
+    private readonly Dictionary<(string Kind, string Subject), AlertEpisode> _episodes = [];
     private readonly List<Alert> _alerts = [];
     private readonly Action<Alert> _raised;
     private GradientSpread? _spread;
@@ -52,6 +52,15 @@ internal sealed partial class RunContext
     public int ClassifiedTags { get; set; }
 
     public long PointsObserved { get; set; }
+
+    /// <summary>Tags (and numbered histograms of one tag) given state, at most <see cref="AnalysisOptions.MaxTags"/>.</summary>
+    public int AnalysedTags { get; set; }
+
+    /// <summary>Distinct tags turned away by the bound, counted while they are remembered (up to <see cref="AnalysisOptions.MaxTags"/>).</summary>
+    public int RefusedTags { get; set; }
+
+    /// <summary>Points of tags beyond the bound: observed, not analysed.</summary>
+    public long PointsNotAnalysed { get; set; }
 
     /// <summary>True while some rule holds a finding until a later point (the facade calls the per-point hooks only then).</summary>
     public bool PointHooksArmed { get; set; }
@@ -188,11 +197,36 @@ internal sealed partial class RunContext
         return loss is null || (loss.Median > 0 && loss.Last >= 2 * loss.Median);
     }
 
-    public bool IsActive(string kind, string subject) => _active.Contains((kind, subject));
+    /// <summary>Raisings held back: the episode was still on (no real recovery since the last alert), or the subject had its cap.</summary>
+    public long SuppressedAlerts { get; private set; }
 
-    public void Clear(string kind, string subject) => _active.Remove((kind, subject));
+    public bool IsActive(string kind, string subject) => _episodes.TryGetValue((kind, subject), out var e) && e.Active;
 
-    /// <summary>Raises an alert unless one of the same kind and subject is active, or the kind is switched off.</summary>
+    /// <summary>
+    /// The rule saw the condition absent on one point of the subject. True once the alert may be raised again (it never
+    /// was, or the condition has been absent on <see cref="AnalysisOptions.RecoveryPoints"/> points since it was last present).
+    /// </summary>
+    public bool Clear(string kind, string subject)
+    {
+        if (!_episodes.TryGetValue((kind, subject), out var e))
+        {
+            return true;
+        }
+
+        e.Active = false;
+        if (e.Absent < int.MaxValue)
+        {
+            e.Absent++;
+        }
+
+        return e.Absent >= Options.RecoveryPoints;
+    }
+
+    /// <summary>
+    /// Raises an alert unless the kind is switched off or an episode of the same kind and subject is on: one alert per
+    /// episode, a new episode only after <see cref="AnalysisOptions.RecoveryPoints"/> points without the condition, and at
+    /// most <see cref="AnalysisOptions.MaxAlertsPerSubject"/> alerts per kind and subject.
+    /// </summary>
     public bool Raise(
         string kind,
         AlertSeverity severity,
@@ -204,10 +238,32 @@ internal sealed partial class RunContext
         IReadOnlyDictionary<string, double> evidence,
         IReadOnlyList<string>? tags = null)
     {
-        if (Options.DisabledRules.Contains(kind) || !_active.Add((kind, subject)))
+        if (Options.DisabledRules.Contains(kind))
         {
             return false;
         }
+
+        if (!_episodes.TryGetValue((kind, subject), out var episode))
+        {
+            episode = new AlertEpisode();
+            _episodes.Add((kind, subject), episode);
+        }
+        else if (episode.Active)
+        {
+            return false;
+        }
+
+        var recovered = episode.Raised == 0 || episode.Absent >= Options.RecoveryPoints;
+        episode.Active = true;
+        episode.Absent = 0;
+        if (!recovered || episode.Raised >= Options.MaxAlertsPerSubject)
+        {
+            // The condition came back before a real recovery (the same episode), or the subject had its share.
+            SuppressedAlerts++;
+            return false;
+        }
+
+        episode.Raised++;
 
         var alert = new Alert(Run, kind, severity, step, tag, tags ?? [tag], subject, message, AlertTexts.Hint(kind), evidence, wallTime)
         {
@@ -229,6 +285,16 @@ internal sealed partial class RunContext
         }
 
         return d;
+    }
+
+    /// <summary>One (kind, subject): whether its condition is on, the alerts raised for it, and its points without the condition since.</summary>
+    private sealed class AlertEpisode
+    {
+        public bool Active { get; set; }
+
+        public int Raised { get; set; }
+
+        public int Absent { get; set; }
     }
 
     [GeneratedRegex(@"(?:^|[/_.\-])(?:bias|b|beta|gamma|bn\d*|norm|layernorm|ln\d*|batchnorm|running_\w+)(?:$|[/_.\-])|bias$|norm\d*(?:$|[/_.\-])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -17,6 +17,9 @@ internal sealed class TagTable(string subRun, SubRunRole role)
 
     public Dictionary<string, HistogramTag> Histograms { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Tags turned away by the analyser's bound on tags (remembered up to that bound, so they are not classified again).</summary>
+    public HashSet<string> Refused { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The name a tag of this sub-run goes by in series, alerts and messages.</summary>
     public string NameOf(string tag) => SubRun.Length == 0 ? tag : string.Concat(SubRun, "/", tag);
 }

@@ -71,4 +71,7 @@ internal static partial class Log
 
     [LoggerMessage(60, LogLevel.Information, "Stream {StreamId} of {Project}/{Run} is sending again after a stall")]
     public static partial void StallCleared(ILogger logger, string streamId, string project, string run);
+
+    [LoggerMessage(70, LogLevel.Warning, "Worker {Worker} of {Project}/{Run} logs more than {MaxTags} tags: tags beyond them (from '{Tag}' on) are written to its event file but not analysed (TbBridge:MaxAnalysedTagsPerWorker); said once per worker")]
+    public static partial void AnalysisTagLimit(ILogger logger, string worker, string project, string run, int maxTags, string tag);
 }

@@ -148,12 +148,34 @@ public sealed class NameRulesTests
     [InlineData("tbbridge/anything", false)]
     [InlineData("tbbridge/dropped_points", true)]
     [InlineData("tbbridge", true)]
-    [InlineData("TbBridge/alerts", true)]
+    [InlineData("TbBridge/alerts", false)]
+    [InlineData("TBBRIDGE/ALERTS", false)]
+    [InlineData(" tbbridge/alerts", false)]
+    [InlineData("\u200Btbbridge/alerts", false)]
+    [InlineData("tbbr\u0456dge/alerts", false)] // Cyrillic і
+    [InlineData("tbbridge\u2215alerts", false)] // division slash
+    [InlineData("\uFF54\uFF42\uFF42ridge/alerts", false)] // fullwidth t, b, b
+    [InlineData("TbBridge/dropped_points", false)]
+    [InlineData("tbbridge_alerts", true)]
     [InlineData("my/tbbridge/alerts", true)]
     [InlineData("train/loss", true)]
     public void CheckClientTag_TheServicesReservedPrefix_IsRefused(string tag, bool ok)
     {
         Assert.Equal(ok, NameRules.CheckClientTag(tag) is null);
         Assert.Null(NameRules.CheckTag(tag)); // as a tag in general (the service's own) it is fine
+    }
+
+    [Theory]
+    [InlineData("loss\u2028**critical** `nan_inf` forged")]
+    [InlineData("loss\u2029x")]
+    [InlineData("loss\u0085x")]
+    [InlineData("loss\u202Ex")]
+    [InlineData("loss\nx")]
+    public void CheckTag_LineOrParagraphSeparatorOrOverride_IsRefused(string tag)
+    {
+        var problem = NameRules.CheckTag(tag);
+        Assert.NotNull(problem);
+        Assert.DoesNotContain('\u2028', problem);
+        Assert.DoesNotContain('\u2029', problem);
     }
 }

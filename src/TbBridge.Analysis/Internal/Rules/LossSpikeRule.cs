@@ -52,10 +52,10 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             }
         }
 
-        if (!isSpike && w.Reported && s.Count + 1 - w.LastEvent >= 50)
+        // 50 points without a spike end the episode; the context re-arms the alert after its recovery points.
+        if (!isSpike && w.Reported && s.Count + 1 - w.LastEvent >= 50 && Context.Clear(AlertKind.LossSpike, s.Tag))
         {
             w.Reported = false;
-            Context.Clear(AlertKind.LossSpike, s.Tag);
         }
     }
 

@@ -27,9 +27,7 @@ internal sealed class WeightsUnchangedRule(RunContext context) : AnalysisRule(co
 
         if (step > w.LastStep)
         {
-            w.Last = h;
-            w.LastStep = step;
-            w.Snapshots++;
+            w.Add(h, step);
         }
     }
 

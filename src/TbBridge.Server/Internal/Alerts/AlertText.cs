@@ -10,6 +10,18 @@ internal static class AlertText
     /// <summary>The tag alerts are written under in the run's event file.</summary>
     public const string Tag = "tbbridge/alerts";
 
+    /// <summary>Characters of the alert itself in an entry at most (its tags and evidence are the caller's).</summary>
+    public const int MaxAlertChars = 4096;
+
+    /// <summary>Characters of one line of the log in an entry at most.</summary>
+    public const int MaxLineChars = 256;
+
+    /// <summary>
+    /// Characters of one text entry at most, whatever the log holds: the alert, <see cref="MaxLineChars"/> for each
+    /// listed line (the caller lists a bounded window) and the headings.
+    /// </summary>
+    public static int MaxEntryChars(int maxLines) => MaxAlertChars + (maxLines * (MaxLineChars + 8)) + 256;
+
     /// <summary>
     /// Markdown for TensorBoard's Text tab: the alert in one line, then the numbers behind it, the other tags
     /// involved and the hint.
@@ -37,18 +49,19 @@ internal static class AlertText
             text.Append("\n\n**Hint**: ").Append(alert.Hint);
         }
 
-        return text.ToString();
+        return Cut(text.ToString(), MaxAlertChars);
     }
 
-    /// <summary>One line of a run's alert log: severity, rule, tag, step and message.</summary>
+    /// <summary>One line of a run's alert log: severity, rule, tag, step and message; at most <see cref="MaxLineChars"/>.</summary>
     public static string Line(AlertSeverity severity, string kind, string tag, long step, string message) =>
-        string.Create(CultureInfo.InvariantCulture, $"**{severity.ToWireString()}** `{kind}` on `{tag}` at step {step}: {message}");
+        Cut(string.Create(CultureInfo.InvariantCulture, $"**{severity.ToWireString()}** `{kind}` on `{tag}` at step {step}: {message}"), MaxLineChars);
 
     /// <summary>
-    /// The text entry of an alert: the alert itself in full, then every alert of the worker's run so far, newest
-    /// first (<paramref name="log"/>, this one included), so the newest entry, which TensorBoard always keeps when
-    /// it samples a tag's text (10 entries by default), shows them all. At most <paramref name="maxLines"/> are
-    /// listed; the entry says how many more there are and where to find them.
+    /// The text entry of an alert: the alert itself in full (up to <see cref="MaxAlertChars"/>), then the newest
+    /// alerts of the worker's run, newest first (<paramref name="log"/>, this one included), so the newest entry,
+    /// which TensorBoard always keeps when it samples a tag's text (10 entries by default), shows the recent ones.
+    /// At most <paramref name="maxLines"/> are listed, whatever the log holds, so no entry grows with the log
+    /// (<see cref="MaxEntryChars"/>); the entry says how many more there are and where to find them.
     /// </summary>
     public static string Entry(Alert alert, string worker, IReadOnlyList<string> log, long total, int maxLines)
     {
@@ -79,6 +92,23 @@ internal static class AlertText
         text.Append(CultureInfo.InvariantCulture, $"**Alerts of this run so far** ({total}, newest first; restated when the service took the worker's stream up again):\n");
         AppendLog(text, log, total, maxLines);
         return text.ToString();
+    }
+
+    /// <summary><paramref name="text"/> cut to <paramref name="max"/> characters, ending in '…' when cut (never inside a surrogate pair).</summary>
+    private static string Cut(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        int keep = max - 1;
+        if (char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(text.AsSpan(0, keep), "…");
     }
 
     /// <summary>A number as a person reads it: six significant digits, invariant culture, <c>NaN</c> and <c>Infinity</c> by name.</summary>

@@ -14,13 +14,16 @@ internal sealed class RunAnalysis : IStreamAnalysis
         _analyzer = analyzer;
     }
 
+    /// <summary>The engine behind it (its counters: tags analysed, points beyond the bound, alerts held back).</summary>
+    public RunAnalyzer Analyzer => _analyzer;
+
     public void Observe(IngestBatch batch)
     {
         var scalars = batch.Scalars;
         var tags = batch.Tags;
         for (int i = 0; i < scalars.Count; i++)
         {
-            _analyzer.ObserveScalar(tags[scalars.TagIndex[i]], scalars.Steps[i], scalars.WallTimes[i], scalars.Values[i]);
+            _analyzer.ObserveScalar(tags[scalars.TagIndex[i]], scalars.Steps[i], scalars.WallTimes[i], AsWritten(scalars.Values[i]));
         }
 
         foreach (var point in batch.Histograms)
@@ -46,4 +49,14 @@ internal sealed class RunAnalysis : IStreamAnalysis
     }
 
     public void Complete() => _analyzer.Complete();
+
+    /// <summary>
+    /// The value the event file holds: a scalar is written as a float32, so a finite double beyond its range (1e40) is
+    /// ±Inf on disk, and the rules see it so (<c>nan_inf</c> on a training signal), as a replay of the file would.
+    /// </summary>
+    internal static double AsWritten(double value)
+    {
+        float written = (float)value;
+        return float.IsInfinity(written) && double.IsFinite(value) ? written : value;
+    }
 }

@@ -7,13 +7,17 @@ namespace TbBridge.Server.Internal.Routing;
 
 /// <summary>
 /// The switchboard between ingest and alerts, the one place that knows both: an alert goes into its worker's
-/// TensorBoard run as a text entry first (carrying the run's alert log so far), then it is published (numbered, to
+/// TensorBoard run as a text entry first (carrying the run's newest alerts), then it is published (numbered, to
 /// the watchers, stored, logged, to the webhooks) and counted on the run.
 /// </summary>
 internal sealed class AlertRouter : IAlertRouter
 {
-    /// <summary>Alerts listed in one text entry at most; the entry counts the rest.</summary>
-    public const int MaxLoggedAlerts = 200;
+    /// <summary>
+    /// Alerts listed in one text entry at most (the newest); the entry counts the rest. Small, because every alert
+    /// writes an entry: each is bounded (<see cref="AlertText.MaxEntryChars"/>), so the run's file grows by the
+    /// alert, not by the log.
+    /// </summary>
+    public const int MaxLoggedAlerts = 20;
 
     private readonly AlertHub _hub;
     private readonly IAlertStore _store;

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TbBridge.Server.Internal.Security;
 
 /// <summary>
@@ -9,8 +11,8 @@ namespace TbBridge.Server.Internal.Security;
 /// (<c>CON</c>, <c>PRN</c>, <c>AUX</c>, <c>NUL</c>, <c>COM0</c>-<c>COM9</c>, <c>LPT0</c>-<c>LPT9</c>, in any case,
 /// also with an extension such as <c>nul.txt</c>). A project is also never one of the service's own files in the
 /// data directory (<c>tbbridge.db</c> and its <c>-wal</c>, <c>-shm</c> and <c>-journal</c>). A run is relative,
-/// its segments separated by <c>/</c>. Tags are any text without control characters, except the service's own
-/// <c>tbbridge/</c> prefix. Each check returns null when the name is fine, otherwise the reason, worded for the caller.
+/// its segments separated by <c>/</c>. Tags are any text without control characters, line or paragraph separators or direction overrides, except
+/// the service's own <c>tbbridge/</c> prefix and its look-alikes. Each check returns null when the name is fine, otherwise the reason, worded for the caller.
 /// </summary>
 internal static class NameRules
 {
@@ -89,9 +91,50 @@ internal static class NameRules
             return problem;
         }
 
-        return tag!.StartsWith(ReservedTagPrefix, StringComparison.Ordinal) && !s_clientTags.Contains(tag, StringComparer.Ordinal)
-            ? $"tag '{Printable(tag)}' is under '{ReservedTagPrefix}', which the service reserves for its own tags."
+        return LooksReserved(tag!) && !s_clientTags.Contains(tag, StringComparer.Ordinal)
+            ? $"tag '{Printable(tag!)}' is under '{ReservedTagPrefix}', which the service reserves for its own tags."
             : null;
+    }
+
+    /// <summary>
+    /// True for a tag under the reserved prefix or one a person would read as such: in any case, with leading
+    /// whitespace or invisible characters, in compatibility forms (fullwidth letters, a fullwidth or division slash)
+    /// or with common Cyrillic and Greek look-alike letters.
+    /// </summary>
+    private static bool LooksReserved(string tag)
+    {
+        var folded = new System.Text.StringBuilder(tag.Length);
+        foreach (char c in tag.Normalize(System.Text.NormalizationForm.FormKC))
+        {
+            if (char.IsWhiteSpace(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            {
+                continue;
+            }
+
+            folded.Append(c switch
+            {
+                'а' or 'А' or 'α' or 'Α' => 'a',
+                'е' or 'Е' or 'ε' or 'Ε' => 'e',
+                'і' or 'І' or 'ı' or 'ι' or 'Ι' or 'ӏ' => 'i',
+                'о' or 'О' or 'ο' or 'Ο' => 'o',
+                'р' or 'Р' or 'ρ' or 'Ρ' => 'p',
+                'с' or 'С' => 'c',
+                'г' => 'r',
+                'Т' or 'τ' or 'Τ' => 't',
+                'В' or 'β' or 'Β' => 'b',
+                'ԁ' => 'd',
+                'ɡ' => 'g',
+                'ѕ' or 'Ѕ' => 's',
+                '∕' or '⁄' or '⧸' => '/',
+                _ => char.ToLowerInvariant(c),
+            });
+            if (folded.Length >= ReservedTagPrefix.Length)
+            {
+                break;
+            }
+        }
+
+        return folded.ToString().StartsWith(ReservedTagPrefix, StringComparison.Ordinal);
     }
 
     /// <summary>The host made safe for a file name: anything outside the segment alphabet becomes '_'.</summary>
@@ -186,14 +229,20 @@ internal static class NameRules
 
         foreach (char c in value)
         {
-            if (char.IsControl(c))
+            if (IsLineBreaking(c))
             {
-                return $"{what} '{Printable(value)}' contains a control character.";
+                return $"{what} '{Printable(value)}' contains a control, line or paragraph separator or direction-override character.";
             }
         }
 
         return null;
     }
+
+    /// <summary>What could forge or garble a line of a log or a table: controls (U+0085 too), U+2028, U+2029, and bidi overrides and isolates.</summary>
+    private static bool IsLineBreaking(char c) =>
+        char.IsControl(c)
+        || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+        || c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static bool IsSegmentChar(char c) =>
         c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-' or '=' or '+' or ',' or '@';
@@ -206,7 +255,7 @@ internal static class NameRules
         {
             for (int i = 0; i < s.Length; i++)
             {
-                span[i] = char.IsControl(s[i]) ? '?' : s[i];
+                span[i] = IsLineBreaking(s[i]) ? '?' : s[i];
             }
         });
     }
