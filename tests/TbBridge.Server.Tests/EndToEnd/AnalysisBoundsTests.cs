@@ -111,8 +111,12 @@ public sealed class AnalysisBoundsTests : IDisposable
         Assert.Equal(1 + DeadLayers, listed.Count(a => a.Kind == "dead_relu"));
 
         await server.StopAsync();
-        var entries = TextEntries("p", "flap");
+        var written = TextEntries("p", "flap");
+        var entries = written.ConvertAll(e => e.Text);
         Assert.Equal(listed.Count, entries.Count);
+        // 60 alerts at one step, and later ones about earlier steps: each entry still goes above the last, or
+        // TensorBoard's data server (which keeps only rising steps per tag) would never show it.
+        Assert.All(written.Zip(written.Skip(1)), pair => Assert.True(pair.Second.Step > pair.First.Step, $"entry at step {pair.Second.Step} after {pair.First.Step}"));
         int bound = AlertText.MaxEntryChars(AlertRouter.MaxLoggedAlerts);
         Assert.All(entries, e => Assert.InRange(e.Length, 1, bound));
         // The newest lists the window and counts the rest, rather than carrying the whole log.
@@ -151,15 +155,15 @@ public sealed class AnalysisBoundsTests : IDisposable
             BucketLimit = { 0, 1e-12, 1, 2, 3, 4 }, Bucket = { 0, 2048, 512, 512, 512, 512 },
         };
 
-    /// <summary>The run's <c>tbbridge/alerts</c> entries, read with the tests' own decoder, in file order.</summary>
-    private List<string> TextEntries(string project, string run)
+    /// <summary>The run's <c>tbbridge/alerts</c> entries and their steps, read with the tests' own decoder, in file order.</summary>
+    private List<(long Step, string Text)> TextEntries(string project, string run)
     {
-        var texts = new List<string>();
+        var texts = new List<(long, string)>();
         foreach (string file in Directory.EnumerateFiles(EventFiles.RunDirectory(_data.Path, project, run), "*tfevents*", SearchOption.AllDirectories))
         {
             foreach (var evt in IndependentEvents.Records(File.ReadAllBytes(file)))
             {
-                texts.AddRange(evt.Summary?.Value.Where(v => v.Tag == IndependentEvents.ServiceTag).Select(v => v.Tensor.StringVal[0].ToStringUtf8()) ?? []);
+                texts.AddRange(evt.Summary?.Value.Where(v => v.Tag == IndependentEvents.ServiceTag).Select(v => (evt.Step, v.Tensor.StringVal[0].ToStringUtf8())) ?? []);
             }
         }
 

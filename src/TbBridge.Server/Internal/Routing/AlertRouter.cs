@@ -39,7 +39,8 @@ internal sealed class AlertRouter : IAlertRouter
         // The run's text entry first: whoever hears of the alert (a watcher, a webhook, GetRun) and then waits
         // for a commit finds it in the run's event file.
         var identity = session.Identity;
-        session.AppendText(AlertText.Tag, alert.Step, alert.WallTime, Entry(identity, alert));
+        var (step, text) = Entry(identity, alert);
+        session.AppendText(AlertText.Tag, step, alert.WallTime, text);
         var record = _hub.Raise(identity, alert);
         _runs.GetOrAdd(record.Project, record.Run).AddAlert(record.Severity);
     }
@@ -64,7 +65,7 @@ internal sealed class AlertRouter : IAlertRouter
                 return;
             }
 
-            step = log.LastStep;
+            step = log.NextEntryStep(log.LastStep);
             text = AlertText.Restatement(log.Lines, log.Total, MaxLoggedAlerts);
         }
 
@@ -84,19 +85,22 @@ internal sealed class AlertRouter : IAlertRouter
                 log.Add(AlertText.Line(stored.Severity, stored.Kind, stored.Tag, stored.Step, stored.Message), stored.Step);
             }
 
+            log.Resume();
+
             _logs[identity.WorkerKey] = log;
         }
 
         return log;
     }
 
-    private string Entry(StreamIdentity identity, Alert alert)
+    /// <summary>The alert's text entry, and the step it goes at (see <see cref="WorkerLog.NextEntryStep"/>).</summary>
+    private (long Step, string Text) Entry(StreamIdentity identity, Alert alert)
     {
         lock (_gate)
         {
             var log = LogOf(identity);
             log.Add(AlertText.Line(alert.Severity, alert.Kind, alert.Tag, alert.Step, alert.Message), alert.Step);
-            return AlertText.Entry(alert, identity.Worker, log.Lines, log.Total, MaxLoggedAlerts);
+            return (log.NextEntryStep(alert.Step), AlertText.Entry(alert, identity.Worker, log.Lines, log.Total, MaxLoggedAlerts));
         }
     }
 
@@ -111,6 +115,27 @@ internal sealed class AlertRouter : IAlertRouter
 
         /// <summary>The highest step of an alert in the log.</summary>
         public long LastStep { get; private set; }
+
+        /// <summary>The step of the last text entry this service wrote for the worker; -1 before the first.</summary>
+        private long _lastEntryStep = -1;
+
+        /// <summary>
+        /// The step a new entry goes at: the alert's own, or one above the last entry's when that is not above it
+        /// (an end-of-run check, another tag's alert found later, several alerts at one step). TensorBoard's data
+        /// server keeps, per run and tag, only points whose step is above the last it kept, so an entry at a lower
+        /// or equal step would never be shown; each entry's text names the alert's real step.
+        /// </summary>
+        /// <summary>
+        /// After a restart, where the entries written before are not known: the next entry goes above every alert
+        /// raised so far (entries went above those only when several shared a step or came late).
+        /// </summary>
+        public void Resume() => _lastEntryStep = Total == 0 ? -1 : LastStep;
+
+        public long NextEntryStep(long alertStep)
+        {
+            _lastEntryStep = Math.Max(alertStep, _lastEntryStep + 1);
+            return _lastEntryStep;
+        }
 
         public void Add(string line, long step)
         {
