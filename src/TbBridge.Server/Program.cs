@@ -22,9 +22,15 @@ catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to conv
     await Console.Error.WriteLineAsync($"tbbridge server: invalid configuration: {ex.Message} {ex.InnerException?.Message} (see docs/server.md, Configuration)").ConfigureAwait(false);
     return 1;
 }
-catch (DataDirectoryInUseException ex)
+catch (Exception ex) when (ex is DataDirectoryInUseException or StateDatabaseDamagedException)
 {
     await Console.Error.WriteLineAsync($"tbbridge server: {ex.Message}").ConfigureAwait(false);
+    return 1;
+}
+catch (Microsoft.Data.Sqlite.SqliteException ex) when (StateDatabaseDamagedException.IsDamage(ex))
+{
+    // Damage found past the database's first page (its schema or a table), while the service started.
+    await Console.Error.WriteLineAsync($"tbbridge server: the state database (tbbridge.db in the data directory) is damaged ({ex.Message.TrimEnd('.')}); restore it from a backup (deploy/README.md)").ConfigureAwait(false);
     return 1;
 }
 catch (IOException ex) when (ex.InnerException is AddressInUseException)

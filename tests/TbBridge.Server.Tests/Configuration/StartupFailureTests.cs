@@ -30,6 +30,22 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_StateDatabaseIsNotADatabase_SaysSoInOneLineNamingItAndExits1()
+    {
+        string database = Path.Combine(_data.Path, "tbbridge.db");
+        await File.WriteAllBytesAsync(database, Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7919 % 251)).ToArray());
+
+        var (code, stderr) = await RunServerAsync("--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        string line = Assert.Single(stderr);
+        Assert.Contains(database, line, StringComparison.Ordinal);
+        Assert.Contains("is damaged", line, StringComparison.Ordinal);
+        Assert.Contains("backup", line, StringComparison.Ordinal);
+        Assert.Equal(100_000, new FileInfo(database).Length); // left as it was, for whoever restores or inspects it
+    }
+
+    [Fact]
     public async Task Start_PagePortTaken_SaysSoInOneLineNamingWebUrlsAndExits1()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

@@ -21,8 +21,17 @@ internal static class SqliteDatabase
             Pooling = false,
             DefaultTimeout = seconds,
         }.ToString());
-        connection.Open();
-        Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(fullSync ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={seconds * 1000};");
+        try
+        {
+            connection.Open();
+            Execute(connection, $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(fullSync ? "FULL" : "NORMAL")}; PRAGMA busy_timeout={seconds * 1000};");
+        }
+        catch (SqliteException ex) when (StateDatabaseDamagedException.IsDamage(ex))
+        {
+            connection.Dispose();
+            throw new StateDatabaseDamagedException(Path.GetFullPath(path), ex);
+        }
+
         return connection;
     }
 
