@@ -64,7 +64,10 @@ internal sealed class TbBridgeServerOptions
     /// <summary>Alerts a watcher may fall behind by before it misses new ones.</summary>
     public int WatchQueueCapacity { get; set; } = 1024;
 
-    /// <summary>Alerts waiting for webhook delivery before the oldest is dropped.</summary>
+    /// <summary>
+    /// Alerts waiting for delivery, per webhook; past it the oldest alert of the lowest severity waiting is dropped
+    /// (critical ones last), and the drop logged.
+    /// </summary>
     public int WebhookQueueCapacity { get; set; } = 1000;
 
     public List<WebhookOptions> Webhooks { get; set; } = [];

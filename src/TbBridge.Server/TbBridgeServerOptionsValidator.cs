@@ -120,6 +120,11 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             {
                 errors.Add($"TbBridge:Webhooks:{i}: MaxAttempts must be positive and 0 < InitialBackoff <= MaxBackoff.");
             }
+
+            if (hook.Timeout <= TimeSpan.Zero || hook.Timeout > TimeSpan.FromMinutes(10))
+            {
+                errors.Add($"TbBridge:Webhooks:{i}:Timeout must be positive and at most 00:10:00.");
+            }
         }
 
         var web = options.Web;
