@@ -109,6 +109,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<IngestCallLimiter>();
+        services.AddSingleton<HistoryReadLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(_ => new RunAnalyzerFactory());
         services.AddSingleton(sp => new Lazy<IngestEngine>(sp.GetRequiredService<IngestEngine>));
         services.AddSingleton<StreamLivenessMonitor>();

@@ -61,6 +61,12 @@ internal sealed class TbBridgeServerOptions
     /// <summary>Most distinct tags in one batch's tag table.</summary>
     public int MaxTagsPerBatch { get; set; } = 65_536;
 
+    /// <summary>
+    /// Watch calls one API key (or one anonymous address) may have reading their history at once; one more is refused
+    /// with RESOURCE_EXHAUSTED (new_only watches do not count, nor a watch once its history is sent). Default 4.
+    /// </summary>
+    public int MaxHistoryReadsPerKey { get; set; } = 4;
+
     /// <summary>Alerts a watcher may fall behind by before it misses new ones.</summary>
     public int WatchQueueCapacity { get; set; } = 1024;
 

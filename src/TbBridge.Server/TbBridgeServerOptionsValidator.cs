@@ -83,9 +83,9 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:MaxStreamsPerKey and MaxStreamsPerAnonymousAddress must be positive.");
         }
 
-        if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1)
+        if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1 || options.MaxHistoryReadsPerKey < 1)
         {
-            errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");
+            errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity, WebhookQueueCapacity and MaxHistoryReadsPerKey must be positive.");
         }
 
         if (!(options.StallFactor >= 1))

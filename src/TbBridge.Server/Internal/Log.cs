@@ -42,8 +42,8 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Warning, "Alert {AlertId} {Kind} ({Severity}) in {Project}/{Run} worker {Worker}, tag {Tag} at step {Step}: {Message}")]
     public static partial void AlertRaised(ILogger logger, long alertId, string kind, AlertSeverity severity, string project, string run, string worker, string tag, long step, string message);
 
-    [LoggerMessage(31, LogLevel.Information, "Watcher {Caller} started with {HistoryCount} past alerts")]
-    public static partial void WatchStarted(ILogger logger, string caller, int historyCount);
+    [LoggerMessage(31, LogLevel.Information, "Watcher {Caller} caught up after {HistoryCount} past alerts")]
+    public static partial void WatchStarted(ILogger logger, string caller, long historyCount);
 
     [LoggerMessage(32, LogLevel.Warning, "Watcher {Caller} ended having missed {Dropped} alerts (it read too slowly)")]
     public static partial void WatcherDropped(ILogger logger, string caller, long dropped);
