@@ -41,7 +41,8 @@ public sealed class ServiceMemoryMeasurements : IDisposable
             }
         }
 
-        using var server = await ChildProcessServer.StartAsync(_data.Path, ChildProcessServer.FreePort());
+        // All 20 at once, to measure what one history read costs (by default one key may have 4 reading at once).
+        using var server = await ChildProcessServer.StartAsync(_data.Path, ChildProcessServer.FreePort(), null, $"--TbBridge:MaxHistoryReadsPerKey={watchers}");
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address, new Grpc.Net.Client.GrpcChannelOptions { MaxReceiveMessageSize = null });
         long before = server.PeakResidentBytes();
         var client = new AlertService.AlertServiceClient(channel);

@@ -46,7 +46,7 @@ internal sealed class WebhookOutbox
         {
             if (_completed)
             {
-                return item;
+                return null; // stopping: raised after the drain began, not delivered (and not a drop of a full queue)
             }
 
             WebhookItem? dropped = null;
