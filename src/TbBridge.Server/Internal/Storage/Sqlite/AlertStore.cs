@@ -50,6 +50,8 @@ internal sealed class AlertStore : IAlertStore
             CREATE INDEX IF NOT EXISTS alerts_run ON alerts(project, run);
             """);
         AddMissingColumns();
+        // A stream's open reads its worker's alerts (AlertHub.OfWorker): by this index, not by a scan of its run's.
+        SqliteDatabase.Execute(_connection, "CREATE INDEX IF NOT EXISTS alerts_worker ON alerts(project, run, worker)");
     }
 
     /// <summary>One service numbers its alerts in the hub.</summary>
@@ -114,13 +116,14 @@ internal sealed class AlertStore : IAlertStore
             command.CommandText = """
                 SELECT id, project, run, worker, kind, severity, tag, step, message, raised_at, tags, subject, hint, evidence FROM alerts
                 WHERE id > $after AND id <= $upTo
-                  AND ($project IS NULL OR project = $project) AND ($run IS NULL OR run = $run)
+                  AND ($project IS NULL OR project = $project) AND ($run IS NULL OR run = $run) AND ($worker IS NULL OR worker = $worker)
                 ORDER BY id
                 """;
             command.Parameters.AddWithValue("$after", afterId);
             command.Parameters.AddWithValue("$upTo", upToId);
             command.Parameters.AddWithValue("$project", string.IsNullOrEmpty(query.Project) ? DBNull.Value : query.Project);
             command.Parameters.AddWithValue("$run", string.IsNullOrEmpty(query.Run) ? DBNull.Value : query.Run);
+            command.Parameters.AddWithValue("$worker", query.Worker is null ? DBNull.Value : query.Worker);
             using var reader = command.ExecuteReader();
             while (reader.Read() && result.Count < limit)
             {
