@@ -188,12 +188,13 @@ public sealed class ReplicaTests : IDisposable
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database);
         var writer = new ResumingWriter(Project, Run, "w0", "pg-restart", batches: 300, pointsPerBatch: 250);
         var restarted = new TaskCompletionSource();
+        Task restart = Task.CompletedTask;
         var first = writer.RunOnceAsync(pair.Channel, acked =>
         {
             if (acked >= 80 && !restarted.Task.IsCompleted)
             {
                 restarted.TrySetResult();
-                _ = Task.Run(() =>
+                restart = Task.Run(() =>
                 {
                     _cluster.Server.Stop();
                     Thread.Sleep(1000);
@@ -211,6 +212,8 @@ public sealed class ReplicaTests : IDisposable
             }
         }
 
+        // The restart runs beside the writer, which may finish first: the next test needs the server back up.
+        await restart;
         Assert.True(restarted.Task.IsCompleted);
         Assert.True(writer.Done, string.Join(", ", writer.Failures) + pair[0].Errors);
         _output.WriteLine($"failures across the restart: {string.Join(", ", writer.Failures)}");
