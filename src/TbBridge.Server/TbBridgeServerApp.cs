@@ -110,6 +110,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<IngestCallLimiter>();
+        services.AddSingleton<HistoryReadLimiter>();
         services.TryAddSingleton<IStreamAnalysisFactory>(sp => new RunAnalyzerFactory(
             new AnalysisOptions { MaxTags = sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value.MaxAnalysedTagsPerWorker },
             sp.GetRequiredService<ILoggerFactory>()));

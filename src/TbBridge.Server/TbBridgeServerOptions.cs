@@ -68,10 +68,19 @@ internal sealed class TbBridgeServerOptions
     /// </summary>
     public int MaxAnalysedTagsPerWorker { get; set; } = 4096;
 
+    /// <summary>
+    /// Watch calls one API key (or one anonymous address) may have reading their history at once; one more is refused
+    /// with RESOURCE_EXHAUSTED (new_only watches do not count, nor a watch once its history is sent). Default 4.
+    /// </summary>
+    public int MaxHistoryReadsPerKey { get; set; } = 4;
+
     /// <summary>Alerts a watcher may fall behind by before it misses new ones.</summary>
     public int WatchQueueCapacity { get; set; } = 1024;
 
-    /// <summary>Alerts waiting for webhook delivery before the oldest is dropped.</summary>
+    /// <summary>
+    /// Alerts waiting for delivery, per webhook; past it the oldest alert of the lowest severity waiting is dropped
+    /// (critical ones last), and the drop logged.
+    /// </summary>
     public int WebhookQueueCapacity { get; set; } = 1000;
 
     public List<WebhookOptions> Webhooks { get; set; } = [];

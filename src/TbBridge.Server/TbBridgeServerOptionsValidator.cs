@@ -83,9 +83,9 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:MaxStreamsPerKey and MaxStreamsPerAnonymousAddress must be positive.");
         }
 
-        if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1)
+        if (options.MaxTagsPerBatch < 1 || options.WatchQueueCapacity < 1 || options.WebhookQueueCapacity < 1 || options.MaxHistoryReadsPerKey < 1)
         {
-            errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity and WebhookQueueCapacity must be positive.");
+            errors.Add("TbBridge:MaxTagsPerBatch, WatchQueueCapacity, WebhookQueueCapacity and MaxHistoryReadsPerKey must be positive.");
         }
 
         if (options.MaxAnalysedTagsPerWorker < 4)
@@ -124,6 +124,11 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             if (hook.MaxAttempts < 1 || hook.InitialBackoff <= TimeSpan.Zero || hook.MaxBackoff < hook.InitialBackoff)
             {
                 errors.Add($"TbBridge:Webhooks:{i}: MaxAttempts must be positive and 0 < InitialBackoff <= MaxBackoff.");
+            }
+
+            if (hook.Timeout <= TimeSpan.Zero || hook.Timeout > TimeSpan.FromMinutes(10))
+            {
+                errors.Add($"TbBridge:Webhooks:{i}:Timeout must be positive and at most 00:10:00.");
             }
         }
 

@@ -14,6 +14,9 @@ internal sealed class WebhookOptions
 
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>How long one attempt waits for the endpoint's answer (its status line and headers) before it counts as failed. Default 10 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);

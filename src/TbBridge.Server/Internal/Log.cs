@@ -42,8 +42,8 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Warning, "Alert {AlertId} {Kind} ({Severity}) in {Project}/{Run} worker {Worker}, tag {Tag} at step {Step}: {Message}")]
     public static partial void AlertRaised(ILogger logger, long alertId, string kind, AlertSeverity severity, string project, string run, string worker, string tag, long step, string message);
 
-    [LoggerMessage(31, LogLevel.Information, "Watcher {Caller} started with {HistoryCount} past alerts")]
-    public static partial void WatchStarted(ILogger logger, string caller, int historyCount);
+    [LoggerMessage(31, LogLevel.Information, "Watcher {Caller} caught up after {HistoryCount} past alerts")]
+    public static partial void WatchStarted(ILogger logger, string caller, long historyCount);
 
     [LoggerMessage(32, LogLevel.Warning, "Watcher {Caller} ended having missed {Dropped} alerts (it read too slowly)")]
     public static partial void WatcherDropped(ILogger logger, string caller, long dropped);
@@ -57,14 +57,17 @@ internal static partial class Log
     [LoggerMessage(35, LogLevel.Error, "{Count} alerts could not be stored before the service stopped; watchers and webhooks had them")]
     public static partial void AlertsNotStored(ILogger logger, int count);
 
-    [LoggerMessage(40, LogLevel.Warning, "Webhook queue full: alert {AlertId} will not be delivered")]
-    public static partial void WebhookAlertDropped(ILogger logger, long alertId);
+    [LoggerMessage(40, LogLevel.Warning, "Webhook {Url}: queue full ({Capacity}); {Severity} alert {AlertId} will not be delivered ({Dropped} dropped so far)")]
+    public static partial void WebhookAlertDropped(ILogger logger, Uri? url, int capacity, AlertSeverity severity, long alertId, long dropped);
 
     [LoggerMessage(41, LogLevel.Warning, "Webhook {Url} attempt {Attempt} failed: {Reason}")]
     public static partial void WebhookFailed(ILogger logger, Uri? url, int attempt, string reason, Exception? exception);
 
     [LoggerMessage(42, LogLevel.Error, "Webhook {Url}: gave up on alert {AlertId} after {Attempts} attempts")]
     public static partial void WebhookGaveUp(ILogger logger, Uri? url, long alertId, int attempts);
+
+    [LoggerMessage(43, LogLevel.Warning, "Webhook {Url}: took over alert {AlertId}, whose delivery replica {Replica} claimed and never finished (its heartbeat stopped)")]
+    public static partial void WebhookTakenOver(ILogger logger, Uri? url, long alertId, string replica);
 
     [LoggerMessage(50, LogLevel.Warning, "Anonymous access is {Mode} and the service listens on {Address}: anyone who reaches it can write and read every project")]
     public static partial void AnonymousExposed(ILogger logger, AnonymousAccess mode, string address);

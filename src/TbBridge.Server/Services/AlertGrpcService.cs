@@ -15,16 +15,21 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
+
+    /// <summary>Past alerts read from the store at once for a watcher's history: one page in memory per watcher.</summary>
+    private const int HistoryPageSize = 500;
     private readonly AlertHub _hub;
+    private readonly HistoryReadLimiter _historyReads;
     private readonly RunRegistry _runs;
     private readonly CallerAuthenticator _authenticator;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public AlertGrpcService(AlertHub hub, RunRegistry runs, CallerAuthenticator authenticator, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AlertGrpcService> logger)
+    public AlertGrpcService(AlertHub hub, RunRegistry runs, CallerAuthenticator authenticator, HistoryReadLimiter historyReads, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AlertGrpcService> logger)
     {
         _hub = hub;
+        _historyReads = historyReads;
         _runs = runs;
         _authenticator = authenticator;
         _lifetime = lifetime;
@@ -36,16 +41,40 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
     {
         var caller = context.Authenticate(_authenticator, _logger);
         CheckReadable(caller, request.Filter?.Project);
+        IDisposable? historyRead = null;
+        if (!request.NewOnly)
+        {
+            (historyRead, string? problem) = _historyReads.TryEnter(caller);
+            if (problem is not null)
+            {
+                throw Refuse(caller, StatusCode.ResourceExhausted, problem);
+            }
+        }
+
+        using var reading = historyRead;
         using var subscription = _hub.Subscribe(AlertMapping.ToQuery(request.Filter, caller.CanRead), includeHistory: !request.NewOnly);
-        // The subscribed signal: response headers go out once the watcher is registered and its history taken, so
+        // The subscribed signal: response headers go out once the watcher is registered and its watermark taken, so
         // a client that awaits them (C#: ResponseHeadersAsync; Python: initial_metadata()) knows that every alert
         // raised from then on reaches it.
         await context.WriteResponseHeadersAsync(new Metadata()).ConfigureAwait(false);
-        Log.WatchStarted(_logger, caller.Name, subscription.History.Count);
-        foreach (var alert in subscription.History)
+        long sent = 0;
+        if (!request.NewOnly)
         {
-            await responseStream.WriteAsync(AlertMapping.ToProto(alert)).ConfigureAwait(false);
+            // Page by page: one page in memory, each written (and waited on, when the watcher reads slowly) before the next is read.
+            foreach (var page in _hub.History(subscription, HistoryPageSize))
+            {
+                foreach (var alert in page)
+                {
+                    await responseStream.WriteAsync(AlertMapping.ToProto(alert)).ConfigureAwait(false);
+                }
+
+                sent += page.Count;
+            }
+
+            historyRead?.Dispose(); // caught up: live alerts do not count against the key's history reads
         }
+
+        Log.WatchStarted(_logger, caller.Name, sent);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _lifetime.ApplicationStopping);
         try

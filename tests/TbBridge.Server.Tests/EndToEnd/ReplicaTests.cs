@@ -1,7 +1,13 @@
+using System.Globalization;
 using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using TbBridge.Events;
 using TbBridge.Protocol.V1;
+using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -182,12 +188,13 @@ public sealed class ReplicaTests : IDisposable
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database);
         var writer = new ResumingWriter(Project, Run, "w0", "pg-restart", batches: 300, pointsPerBatch: 250);
         var restarted = new TaskCompletionSource();
+        Task restart = Task.CompletedTask;
         var first = writer.RunOnceAsync(pair.Channel, acked =>
         {
             if (acked >= 80 && !restarted.Task.IsCompleted)
             {
                 restarted.TrySetResult();
-                _ = Task.Run(() =>
+                restart = Task.Run(() =>
                 {
                     _cluster.Server.Stop();
                     Thread.Sleep(1000);
@@ -205,6 +212,8 @@ public sealed class ReplicaTests : IDisposable
             }
         }
 
+        // The restart runs beside the writer, which may finish first: the next test needs the server back up.
+        await restart;
         Assert.True(restarted.Task.IsCompleted);
         Assert.True(writer.Done, string.Join(", ", writer.Failures) + pair[0].Errors);
         _output.WriteLine($"failures across the restart: {string.Join(", ", writer.Failures)}");
@@ -267,6 +276,60 @@ public sealed class ReplicaTests : IDisposable
         await Eventually.HoldsAsync(() => Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'") == 1, "one disconnected alert", timeoutSeconds: 20);
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
+    }
+
+    [PostgresFact]
+    public async Task Webhook_ClaimingReplicaKilledWhileItsEndpointHangs_TheOtherTakesTheDeliveryOverAndTheReceiverGetsTheAlert()
+    {
+        // The receiver: the first POST (the claiming replica's) hangs until the test ends; later ones are answered.
+        var posts = new System.Collections.Concurrent.ConcurrentQueue<(long Id, string? Key, bool Answered)>();
+        int calls = 0;
+        using var release = new CancellationTokenSource();
+        var hooks = WebApplication.CreateBuilder();
+        hooks.Logging.ClearProviders();
+        hooks.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var receiver = hooks.Build();
+        receiver.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(request.Body);
+            long id = body.RootElement.GetProperty("id").GetInt64();
+            string? key = request.Headers[WebhookEndpoint.IdempotencyHeader].FirstOrDefault();
+            bool hang = Interlocked.Increment(ref calls) == 1;
+            posts.Enqueue((id, key, !hang));
+            if (hang)
+            {
+                await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { });
+            }
+
+            return Results.Ok();
+        });
+        await receiver.StartAsync();
+
+        string database = _cluster.Server.CreateDatabase();
+        await using var pair = await ReplicaPair.StartAsync(
+            _data.Path, database, $"--TbBridge:Webhooks:0:Url={receiver.Urls.First()}/hook", "--TbBridge:Webhooks:0:Timeout=00:05:00");
+        await using (var stream = await IngestStream.OpenAsync(pair.Channel, Project, Run, "w0", "hooked"))
+        {
+            await stream.SendAsync(Batches.Scalars(1, ["train/loss"], [(0, 10L, 1.0, 1.0), (0, 11L, double.NaN, 1.0)]));
+            Assert.True(await stream.WaitAckAsync(1));
+            await stream.CompleteAsync();
+        }
+
+        await Eventually.HoldsAsync(() => !posts.IsEmpty, "the claiming replica posts the alert (and hangs)", timeoutSeconds: 60);
+        long alertId = Scalar<long>(database, "SELECT id FROM alerts WHERE kind = 'nan_inf'");
+        string claimer = Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries");
+        int claiming = claimer.Split('/')[1] == pair[0].ProcessId.ToString(CultureInfo.InvariantCulture) ? 0 : 1;
+        Assert.Equal(pair[claiming].ProcessId.ToString(CultureInfo.InvariantCulture), claimer.Split('/')[1]);
+        pair.Kill(claiming); // SIGKILL mid-delivery: the claim stays, unfinished
+
+        await Eventually.HoldsAsync(() => posts.Any(p => p.Answered), "the other replica delivers the alert", timeoutSeconds: 60);
+        await Eventually.HoldsAsync(() => Scalar<bool>(database, "SELECT delivered IS TRUE FROM webhook_deliveries"), "the delivery is recorded", timeoutSeconds: 30);
+        _output.WriteLine($"posts: {string.Join(", ", posts)}; claimed by {claimer}, then by {Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries")}");
+        Assert.All(posts, p => Assert.Equal((alertId, alertId.ToString(CultureInfo.InvariantCulture)), (p.Id, p.Key))); // copies only under one key
+        Assert.Single(posts, p => p.Answered); // delivered once
+        Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM webhook_deliveries"));
+        Assert.NotEqual(claimer, Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries"));
+        await release.CancelAsync();
     }
 
     private static List<PointBatch> WithNan(int batches, int perBatch, int nanBatch)

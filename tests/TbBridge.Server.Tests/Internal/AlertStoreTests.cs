@@ -83,6 +83,29 @@ public sealed class AlertStoreTests : IDisposable
         Assert.Equal([double.PositiveInfinity, double.NaN, double.NegativeInfinity, 0.125], read.Evidence.Values);
     }
 
+    [Fact]
+    public void Query_OneWorkerOfARun_ReturnsItsAlertsOnlyInOrderWhileAWriterHoldsTheDatabase()
+    {
+        using var store = new AlertStore(DatabasePath);
+        for (int i = 1; i <= 30; i++)
+        {
+            store.Add(Record(i) with { Worker = "w" + (i % 3), Step = i });
+        }
+
+        // A writer in the middle of a transaction (as an insert is) does not hold a read up: readers have their own connections.
+        using var writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        writer.Open();
+        using (var begin = writer.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO alerts (id, project, run, worker, kind, severity, tag, step, message, raised_at) VALUES (99, 'p', 'r', 'w1', 'k', 1, 't', 1, 'm', 1)";
+            begin.ExecuteNonQuery();
+        }
+
+        var ofW1 = store.Query(All with { Project = "p", Run = "r", Worker = "w1" }, 0, long.MaxValue, int.MaxValue);
+        Assert.Equal(Enumerable.Range(1, 30).Where(i => i % 3 == 1).Select(i => (long)i), ofW1.Select(a => a.Id));
+        Assert.All(ofW1, a => Assert.Equal("w1", a.Worker));
+    }
+
     private static AlertRecord Record(long id) => new(
         id, "p", "r", "w1", AlertKind.ExplodingGradients, AlertSeverity.Warning, "grad_norm/total", 40, "grad_norm/total grew 1000x", 1700000100.25,
         ["grad_norm/total", "grad_norm/fc1.weight"], "gradients", "Usual causes: learning rate too high.",

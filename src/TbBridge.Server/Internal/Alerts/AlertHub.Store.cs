@@ -43,7 +43,8 @@ internal sealed partial class AlertHub
             waiting = [.. _unstored.Where(a => a.Project == project && a.Run == run && a.Worker == worker)];
         }
 
-        var stored = _store.Query(new AlertQuery(project, run, new HashSet<string>(), null), 0, long.MaxValue, int.MaxValue).Where(a => a.Worker == worker);
+        // The worker is filtered by the store: a stream's open reads its own worker's alerts, not its whole run's.
+        var stored = _store.Query(new AlertQuery(project, run, new HashSet<string>(), null) { Worker = worker }, 0, long.MaxValue, int.MaxValue);
         // Waiting alerts of a shared store have no id yet (0): they come last, each kept.
         return [.. stored.Concat(waiting).DistinctBy(a => a.Id == 0 ? (object)a : a.Id).OrderBy(a => a.Id == 0 ? long.MaxValue : a.Id)];
     }

@@ -78,37 +78,66 @@ internal sealed partial class AlertHub : IDisposable
         return alert;
     }
 
-    /// <summary>Starts watching; with <paramref name="includeHistory"/> the subscription first holds every earlier match.</summary>
+    /// <summary>
+    /// Starts watching; with <paramref name="includeHistory"/> the alerts up to the subscription's watermark are then
+    /// read, page by page, with <see cref="History"/>. Takes the lock only to note the watermark and join.
+    /// </summary>
     public AlertSubscription Subscribe(AlertQuery query, bool includeHistory)
     {
         var subscription = new AlertSubscription(query, _watchCapacity, Unsubscribe);
-        long watermark;
-        AlertRecord[] unstored;
         lock (_gate)
         {
-            watermark = _lastId;
-            unstored = includeHistory && !_store.IsShared ? [.. _unstored.Where(query.Matches)] : []; // shared: published only once stored
-            subscription.Watermark = watermark;
+            subscription.Watermark = _lastId;
+            // Shared store: published only once stored, so nothing up to the watermark waits.
+            subscription.Unstored = includeHistory && !_store.IsShared ? [.. _unstored.Where(query.Matches)] : [];
             _subscribers = [.. _subscribers, subscription];
         }
 
-        if (includeHistory)
+        return subscription;
+    }
+
+    /// <summary>
+    /// The subscription's history, oldest first, each alert once, in pages of at most <paramref name="pageSize"/> stored
+    /// alerts (plus those that were waiting to be stored among them): one page in memory at a time, each read from the
+    /// store on its own, outside every lock of the hub. Every alert up to the watermark is stored or was still waiting
+    /// when the watermark was taken (one leaves the waiting queue only once it is stored), so the two together are
+    /// complete; alerts raised meanwhile are above the watermark and come live.
+    /// </summary>
+    public IEnumerable<IReadOnlyList<AlertRecord>> History(AlertSubscription subscription, int pageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var waiting = subscription.Unstored;
+        int next = 0;
+        long last = 0;
+        while (true)
         {
-            try
+            var stored = _store.Query(subscription.Query, last, subscription.Watermark, pageSize);
+            bool more = stored.Count >= pageSize;
+            long upTo = more ? stored[^1].Id : subscription.Watermark;
+            var page = new List<AlertRecord>(stored.Count);
+            int s = 0;
+            while (s < stored.Count || (next < waiting.Count && waiting[next].Id <= upTo))
             {
-                // Every alert up to the watermark is stored or was still waiting when the watermark was taken
-                // (one leaves the waiting queue only once it is stored), so the two together are complete.
-                var stored = _store.Query(query, 0, watermark, int.MaxValue);
-                subscription.History = [.. stored.Concat(unstored).DistinctBy(a => a.Id).OrderBy(a => a.Id)];
+                var alert = s < stored.Count && (next >= waiting.Count || waiting[next].Id > upTo || stored[s].Id <= waiting[next].Id)
+                    ? stored[s++]
+                    : waiting[next++];
+                if (alert.Id > last)
+                {
+                    page.Add(alert);
+                    last = alert.Id;
+                }
             }
-            catch
+
+            if (page.Count > 0)
             {
-                subscription.Dispose();
-                throw;
+                yield return page;
+            }
+
+            if (!more)
+            {
+                yield break;
             }
         }
-
-        return subscription;
     }
 
     public IReadOnlyList<AlertRecord> List(AlertQuery query, long afterId, int limit) => _store.Query(query, afterId, long.MaxValue, limit);

@@ -3,9 +3,9 @@ using System.Threading.Channels;
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>
-/// One watcher: the matching alerts raised before it subscribed, then a bounded queue of new ones. When the
-/// queue is full new alerts are dropped for this watcher only (counted in <see cref="Dropped"/>): a slow
-/// watcher never holds up ingest.
+/// One watcher: where its history ends (<see cref="Watermark"/>: the hub reads the history in pages up to it,
+/// <see cref="AlertHub.History"/>), then a bounded queue of new ones. When the queue is full new alerts are dropped
+/// for this watcher only (counted in <see cref="Dropped"/>): a slow watcher never holds up ingest.
 /// </summary>
 internal sealed class AlertSubscription : IDisposable
 {
@@ -26,9 +26,10 @@ internal sealed class AlertSubscription : IDisposable
 
     public AlertQuery Query { get; }
 
-    public IReadOnlyList<AlertRecord> History { get; set; } = [];
+    /// <summary>Matching alerts still waiting to be stored when it subscribed (at most the store's retry queue), oldest first.</summary>
+    public IReadOnlyList<AlertRecord> Unstored { get; set; } = [];
 
-    /// <summary>The last alert id when it subscribed: alerts up to it come in <see cref="History"/>, never live.</summary>
+    /// <summary>The last alert id when it subscribed: alerts up to it come in its history, never live.</summary>
     public long Watermark { get; set; }
 
     public ChannelReader<AlertRecord> Alerts => _channel.Reader;

@@ -1,146 +1,112 @@
-using System.Net.Http.Headers;
-using System.Threading.Channels;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace TbBridge.Server.Internal.Alerts;
 
 /// <summary>
-/// Posts alerts to the configured webhooks from one background loop: a bounded queue (the oldest alert is
-/// dropped when full, and the drop logged), retries with exponential backoff per delivery, and a drain on
-/// stop. Ingest only ever does a non-blocking enqueue.
+/// Posts alerts to the configured webhooks: one <see cref="WebhookEndpoint"/> per webhook, each with its own bounded
+/// outbox and delivery loop, so one bad endpoint holds up no other. Ingest only ever does a non-blocking offer. With
+/// replicas, deliveries that a replica claimed and never finished (it died) are taken over by a live one
+/// (<see cref="IWebhookDeliveries.TakeOverAbandoned"/>). Stopping drains what is queued for a few seconds.
 /// </summary>
 internal sealed class WebhookDispatcher : IAsyncDisposable
 {
-    private readonly IReadOnlyList<WebhookOptions> _hooks;
+    private static readonly AlertQuery Everything = new(null, null, new HashSet<string>(), null);
+
+    private readonly WebhookEndpoint[] _endpoints;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IWebhookDeliveries _deliveries;
-    private readonly Channel<AlertRecord> _queue;
+    private readonly IAlertStore? _alerts;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Task _takeOver;
 
-    /// <param name="options">The webhooks and the queue's size.</param>
-    /// <param name="time">Backoff waits.</param>
+    /// <param name="options">The webhooks and each one's queue size.</param>
+    /// <param name="time">Timeouts and backoff waits.</param>
     /// <param name="logger">Failures and drops.</param>
     /// <param name="deliveries">Who delivers each alert; default: this service, every alert (one service, no replicas).</param>
-    public WebhookDispatcher(IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger, IWebhookDeliveries? deliveries = null)
+    /// <param name="alerts">Where an alert whose delivery is taken over is read from (replicas).</param>
+    public WebhookDispatcher(IOptions<TbBridgeServerOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger, IWebhookDeliveries? deliveries = null, IAlertStore? alerts = null)
     {
         _deliveries = deliveries ?? Storage.LocalWebhookDeliveries.Instance;
-        _hooks = options.Value.Webhooks;
+        _alerts = alerts;
         _time = time;
         _logger = logger;
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        _queue = Channel.CreateBounded<AlertRecord>(
-            new BoundedChannelOptions(options.Value.WebhookQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            dropped => Log.WebhookAlertDropped(_logger, dropped.Id));
-        _loop = _hooks.Count == 0 ? Task.CompletedTask : Task.Run(RunAsync);
+        // No redirects: a 3xx is the endpoint's answer, a failure (see WebhookEndpoint). No client-wide timeout: each attempt has its own.
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
+        _endpoints = [.. options.Value.Webhooks.Select(hook => new WebhookEndpoint(hook, options.Value.WebhookQueueCapacity, _http, time, logger, _deliveries, _stop.Token))];
+        _takeOver = _endpoints.Length > 0 && _alerts is not null && _deliveries.TakeOverEvery is { } every
+            ? Task.Run(() => TakeOverAsync(every), CancellationToken.None)
+            : Task.CompletedTask;
     }
+
+    /// <summary>Each webhook's outbox (tests, metrics).</summary>
+    public IReadOnlyList<WebhookEndpoint> Endpoints => _endpoints;
 
     public void Enqueue(AlertRecord alert)
     {
-        if (_hooks.Count > 0)
+        foreach (var endpoint in _endpoints)
         {
-            _queue.Writer.TryWrite(alert);
+            if (alert.Severity >= endpoint.Hook.MinSeverity)
+            {
+                endpoint.Offer(new WebhookItem(alert, Claimed: false));
+            }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Outbox.Complete();
+        }
+
         // Drain what is queued, but do not let a dead endpoint hold the shutdown for long.
-        await Task.WhenAny(_loop, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
+        var loops = Task.WhenAll(_endpoints.Select(e => e.Loop));
+        await Task.WhenAny(loops, Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
+        await loops.ConfigureAwait(false);
+        await _takeOver.ConfigureAwait(false);
         _http.Dispose();
         _stop.Dispose();
     }
 
-    private async Task RunAsync()
+    /// <summary>Replicas: every so often, take over the deliveries of replicas that died holding them, and deliver each.</summary>
+    private async Task TakeOverAsync(TimeSpan every)
     {
-        try
-        {
-            await foreach (var alert in _queue.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
-            {
-                foreach (var hook in _hooks)
-                {
-                    if (alert.Severity >= hook.MinSeverity && Claim(alert.Id, hook.Url))
-                    {
-                        bool delivered = await DeliverAsync(hook, alert).ConfigureAwait(false);
-                        Finish(alert.Id, hook.Url, delivered);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>Whether this service is the one to deliver; a claim the store cannot answer is taken (a second delivery beats none).</summary>
-    private bool Claim(long alertId, Uri? url)
-    {
-        try
-        {
-            return _deliveries.TryClaim(alertId, url?.ToString() ?? "");
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.WebhookFailed(_logger, url, 0, "the delivery could not be claimed: " + ex.Message, ex);
-            return true;
-        }
-    }
-
-    private void Finish(long alertId, Uri? url, bool delivered)
-    {
-        try
-        {
-            _deliveries.Finished(alertId, url?.ToString() ?? "", delivered);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.WebhookFailed(_logger, url, 0, "the delivery's end could not be recorded: " + ex.Message, ex);
-        }
-    }
-
-    private async Task<bool> DeliverAsync(WebhookOptions hook, AlertRecord alert)
-    {
-        byte[] body = WebhookPayload.Create(hook, alert);
-        var delay = hook.InitialBackoff;
-        for (int attempt = 1; ; attempt++)
+        var byUrl = _endpoints.GroupBy(e => e.Hook.Url?.ToString() ?? "").ToDictionary(g => g.Key, g => g.ToArray());
+        string[] urls = [.. byUrl.Keys];
+        while (!_stop.IsCancellationRequested)
         {
             try
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await _http.PostAsync(hook.Url, content, _stop.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
+                await Task.Delay(every, _time, _stop.Token).ConfigureAwait(false);
+                foreach (var (alertId, url, from) in _deliveries.TakeOverAbandoned(urls))
                 {
-                    return true;
-                }
+                    var alert = _alerts!.Query(Everything, alertId - 1, alertId, 1) is [var found] ? found : null;
+                    foreach (var endpoint in byUrl[url])
+                    {
+                        if (alert is null)
+                        {
+                            _deliveries.Finished(alertId, url, delivered: false); // the alert itself is gone: nothing to send
+                            continue;
+                        }
 
-                Log.WebhookFailed(_logger, hook.Url, attempt, $"HTTP {(int)response.StatusCode}", null);
+                        Log.WebhookTakenOver(_logger, endpoint.Hook.Url, alertId, from);
+                        endpoint.Offer(new WebhookItem(alert, Claimed: true));
+                    }
+                }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
-                throw;
+                return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                Log.WebhookFailed(_logger, hook.Url, attempt, ex.Message, ex);
+                Log.WebhookFailed(_logger, null, 0, "abandoned deliveries could not be taken over: " + ex.Message, ex);
             }
-
-            if (attempt >= hook.MaxAttempts)
-            {
-                Log.WebhookGaveUp(_logger, hook.Url, alert.Id, attempt);
-                return false;
-            }
-
-            // Full jitter keeps many services from retrying a recovering endpoint in lockstep.
-            var wait = TimeSpan.FromMilliseconds(delay.TotalMilliseconds * (0.5 + (Random.Shared.NextDouble() / 2)));
-            await Task.Delay(wait, _time, _stop.Token).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, hook.MaxBackoff.Ticks));
         }
     }
 }

@@ -7,9 +7,13 @@ internal sealed class LocalWebhookDeliveries : IWebhookDeliveries
 {
     public static readonly LocalWebhookDeliveries Instance = new();
 
+    public TimeSpan? TakeOverEvery => null;
+
     public bool TryClaim(long alertId, string url) => true;
 
     public void Finished(long alertId, string url, bool delivered)
     {
     }
+
+    public IReadOnlyList<(long AlertId, string Url, string From)> TakeOverAbandoned(IReadOnlyList<string> urls) => [];
 }

@@ -116,7 +116,7 @@ internal sealed partial class PostgresAlertStore : IAlertStore
         using var command = new NpgsqlCommand(
             $"""
             SELECT {Columns} FROM alerts
-            WHERE id > $1 AND id <= $2 AND ($3::text IS NULL OR project = $3) AND ($4::text IS NULL OR run = $4)
+            WHERE id > $1 AND id <= $2 AND ($3::text IS NULL OR project = $3) AND ($4::text IS NULL OR run = $4) AND ($5::text IS NULL OR worker = $5)
             ORDER BY id
             """,
             connection);
@@ -124,6 +124,7 @@ internal sealed partial class PostgresAlertStore : IAlertStore
         command.Parameters.Add(new NpgsqlParameter { Value = upToId });
         command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrEmpty(query.Project) ? DBNull.Value : query.Project, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrEmpty(query.Run) ? DBNull.Value : query.Run, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = query.Worker is null ? DBNull.Value : query.Worker, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var result = new List<AlertRecord>();
         using var reader = command.ExecuteReader();
         while (result.Count < limit && reader.Read())

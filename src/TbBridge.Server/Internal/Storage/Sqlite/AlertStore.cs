@@ -20,8 +20,10 @@ internal sealed class AlertStore : IAlertStore
         ("evidence", "TEXT NOT NULL DEFAULT '{}'"),
     ];
 
+    /// <summary>The writer's connection, one statement at a time under <see cref="_gate"/>; reads use pooled readers of their own.</summary>
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
+    private readonly string _readers;
 
     /// <param name="databasePath">The database file.</param>
     /// <param name="busyTimeout">
@@ -31,6 +33,7 @@ internal sealed class AlertStore : IAlertStore
     public AlertStore(string databasePath, TimeSpan? busyTimeout = null)
     {
         _connection = SqliteDatabase.Open(databasePath, fullSync: false, busyTimeout ?? TimeSpan.FromSeconds(2));
+        _readers = SqliteDatabase.ReaderConnectionString(databasePath, busyTimeout ?? TimeSpan.FromSeconds(2));
         SqliteDatabase.Execute(_connection, """
             -- The first schema; later columns are in AddedColumns.
             CREATE TABLE IF NOT EXISTS alerts (
@@ -47,6 +50,8 @@ internal sealed class AlertStore : IAlertStore
             CREATE INDEX IF NOT EXISTS alerts_run ON alerts(project, run);
             """);
         AddMissingColumns();
+        // A stream's open reads its worker's alerts (AlertHub.OfWorker): by this index, not by a scan of its run's.
+        SqliteDatabase.Execute(_connection, "CREATE INDEX IF NOT EXISTS alerts_worker ON alerts(project, run, worker)");
     }
 
     /// <summary>One service numbers its alerts in the hub.</summary>
@@ -62,12 +67,10 @@ internal sealed class AlertStore : IAlertStore
     /// <summary>The highest id stored; 0 when there is none.</summary>
     public long MaxId()
     {
-        lock (_gate)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM alerts";
-            return (long)command.ExecuteScalar()!;
-        }
+        using var reader = SqliteDatabase.OpenReader(_readers);
+        using var command = reader.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM alerts";
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Stores an alert under the id the hub gave it; storing it again (a retry after an unclear failure) changes nothing.</summary>
@@ -100,23 +103,27 @@ internal sealed class AlertStore : IAlertStore
         return alert;
     }
 
-    /// <summary>Alerts with an id above <paramref name="afterId"/>, oldest first, filtered in memory by <paramref name="query"/>.</summary>
+    /// <summary>
+    /// Alerts with an id above <paramref name="afterId"/>, oldest first, filtered in memory by <paramref name="query"/>;
+    /// on a reader connection of its own, so neither the writer nor another read waits for it.
+    /// </summary>
     public IReadOnlyList<AlertRecord> Query(AlertQuery query, long afterId, long upToId, int limit)
     {
-        var result = new List<AlertRecord>();
-        lock (_gate)
+        var result = new List<AlertRecord>(Math.Min(limit, 1024));
+        using (var connection = SqliteDatabase.OpenReader(_readers))
         {
-            using var command = _connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.CommandText = """
                 SELECT id, project, run, worker, kind, severity, tag, step, message, raised_at, tags, subject, hint, evidence FROM alerts
                 WHERE id > $after AND id <= $upTo
-                  AND ($project IS NULL OR project = $project) AND ($run IS NULL OR run = $run)
+                  AND ($project IS NULL OR project = $project) AND ($run IS NULL OR run = $run) AND ($worker IS NULL OR worker = $worker)
                 ORDER BY id
                 """;
             command.Parameters.AddWithValue("$after", afterId);
             command.Parameters.AddWithValue("$upTo", upToId);
             command.Parameters.AddWithValue("$project", string.IsNullOrEmpty(query.Project) ? DBNull.Value : query.Project);
             command.Parameters.AddWithValue("$run", string.IsNullOrEmpty(query.Run) ? DBNull.Value : query.Run);
+            command.Parameters.AddWithValue("$worker", query.Worker is null ? DBNull.Value : query.Worker);
             using var reader = command.ExecuteReader();
             while (reader.Read() && result.Count < limit)
             {
@@ -139,9 +146,9 @@ internal sealed class AlertStore : IAlertStore
     public IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run)
     {
         var counts = new Dictionary<AlertSeverity, long>();
-        lock (_gate)
+        using (var connection = SqliteDatabase.OpenReader(_readers))
         {
-            using var command = _connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.CommandText = "SELECT severity, COUNT(*) FROM alerts WHERE project = $project AND run = $run GROUP BY severity";
             command.Parameters.AddWithValue("$project", project);
             command.Parameters.AddWithValue("$run", run);
@@ -184,5 +191,8 @@ internal sealed class AlertStore : IAlertStore
         {
             _connection.Dispose();
         }
+
+        using var readers = new SqliteConnection(_readers);
+        SqliteConnection.ClearPool(readers); // the readers' pooled connections close with the store
     }
 }

@@ -35,6 +35,26 @@ internal static class SqliteDatabase
         return connection;
     }
 
+    /// <summary>
+    /// A pooled connection for reads only, apart from the writer's: under WAL a read never waits for a write nor a write
+    /// for a read, so a long history read does not hold up the alerts being stored. Return it by disposing it.
+    /// </summary>
+    public static SqliteConnection OpenReader(string readerConnectionString)
+    {
+        var connection = new SqliteConnection(readerConnectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>The readers' connection string (pooled); <see cref="SqliteConnection.ClearPool"/> with it closes them.</summary>
+    public static string ReaderConnectionString(string path, TimeSpan busyTimeout) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWrite,
+        Pooling = true,
+        DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
+    }.ToString();
+
     public static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
