@@ -201,13 +201,14 @@ internal sealed partial class IngestEngine
                 }
             }
 
+            var end = session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken;
             if (_store.IsShared && session.Failure is null)
             {
-                ReleaseClaim(session);
+                ReleaseClaim(session, end == StreamEnd.Broken);
             }
 
             _runs.GetOrAdd(identity.Project, identity.Run).StreamClosed();
-            _observer.Closed(session, session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken);
+            _observer.Closed(session, end);
             Log.StreamClosed(_logger, identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
             session.MarkClosed(error);
         }
@@ -397,11 +398,11 @@ internal sealed partial class IngestEngine
     }
 
     /// <summary>Lets another replica take the stream at once; failing that, it waits for this replica's claim to age out.</summary>
-    private void ReleaseClaim(StreamSession session)
+    private void ReleaseClaim(StreamSession session, bool broken)
     {
         try
         {
-            _store.Release(new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset, session.Epoch));
+            _store.Release(new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset, session.Epoch), broken);
         }
         catch (Exception ex) when (ex is IOException)
         {

@@ -43,6 +43,7 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
         for (int attempt = 0; ; attempt++)
         {
             using var transaction = connection.BeginTransaction();
+            RefuseIfWorkerLiveElsewhere(connection, transaction, identity);
             using var select = new NpgsqlCommand(
                 """
                 SELECT s.stream_id, s.project, s.run, s.worker, s.host, s.last_sequence, s.file, s.file_offset, s.owner_epoch, s.owner, s.connected,
@@ -127,7 +128,7 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
 
             using var take = new NpgsqlCommand(
                 """
-                UPDATE streams SET owner = $3, owner_epoch = owner_epoch + 1, connected = true, host = $4, file = $5, file_offset = $6
+                UPDATE streams SET owner = $3, owner_epoch = owner_epoch + 1, connected = true, host = $4, file = $5, file_offset = $6, broken_at = NULL, stalled = false
                 WHERE project = $1 AND stream_id = $2 RETURNING owner_epoch
                 """,
                 connection,
@@ -145,23 +146,124 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
         }
     });
 
-    public bool ClaimedSince(StreamKey key, long epoch) => Guard(() =>
+    /// <summary>
+    /// One live stream per worker across replicas: refused while another stream id of the same worker is connected to a
+    /// live replica. Claims of one worker take its transaction-scoped advisory lock first, so two replicas opening two
+    /// stream ids of one worker at once are decided one after the other (the second sees the first's committed row).
+    /// This replica's own streams are the engine's to judge (it knows them; a row it left connected after a failure is no live stream).
+    /// </summary>
+    private void RefuseIfWorkerLiveElsewhere(NpgsqlConnection connection, NpgsqlTransaction transaction, StreamIdentity identity)
     {
+        using (var lockWorker = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))", connection, transaction))
+        {
+            foreach (object value in new object[] { identity.Project, identity.Run, identity.Worker })
+            {
+                lockWorker.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            lockWorker.ExecuteNonQuery();
+        }
+
+        using var command = new NpgsqlCommand(
+            """
+            SELECT s.stream_id, s.owner FROM streams s JOIN replicas r ON r.id = s.owner
+            WHERE s.project = $1 AND s.run = $2 AND s.worker = $3 AND s.stream_id <> $4 AND s.connected
+              AND s.owner <> $5 AND r.heartbeat_at > now() - $6
+            LIMIT 1
+            """,
+            connection,
+            transaction);
+        foreach (object value in new object[] { identity.Project, identity.Run, identity.Worker, identity.StreamId, _replica.Id, _replica.Timeout })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        using var reader = command.ExecuteReader();
+        if (reader.Read())
+        {
+            throw new StreamRejectedException(
+                StreamRejection.Busy,
+                $"Worker '{identity.Worker}' of run '{identity.Run}' is streaming under stream id '{reader.GetString(0)}' on another replica ({reader.GetString(1)}); a worker streams one stream at a time. Retry after a backoff, or use another worker name.");
+        }
+    }
+
+    public bool TryJudge(StreamKey key, long epoch) => Guard(() =>
+    {
+        // One statement: of every replica that asks (the one that saw the break, one that found its owner dead), one wins.
         using var connection = _replica.DataSource.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT owner_epoch > $3 FROM streams WHERE project = $1 AND stream_id = $2", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = key.Project });
-        command.Parameters.Add(new NpgsqlParameter { Value = key.StreamId });
-        command.Parameters.Add(new NpgsqlParameter { Value = epoch });
+        using var command = new NpgsqlCommand(
+            "UPDATE streams SET judged_epoch = owner_epoch, judge = $4 WHERE project = $1 AND stream_id = $2 AND owner_epoch = $3 AND judged_epoch < owner_epoch",
+            connection);
+        foreach (object value in new object[] { key.Project, key.StreamId, epoch, _replica.Id })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command.ExecuteNonQuery() == 1;
+    });
+
+    public IReadOnlyList<OrphanedStream> ClaimOrphans() => Guard(() =>
+    {
+        // Streams whose owner is a replica that stopped beating (not one that stopped on purpose: it deleted its row and
+        // released its streams) while they were connected, or after they broke and before it judged them. Row locks
+        // make two live replicas that run this at once take each stream once: the second re-reads judged_epoch.
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand(
+            """
+            UPDATE streams s SET judged_epoch = s.owner_epoch, judge = $1
+            FROM replicas r
+            WHERE r.id = s.owner AND r.heartbeat_at <= now() - $2 AND s.owner <> $1
+              AND (s.connected OR s.broken_at IS NOT NULL) AND s.judged_epoch < s.owner_epoch
+            RETURNING s.stream_id, s.project, s.run, s.worker, s.host, s.owner_epoch, s.points, COALESCE(s.last_step, 0), s.last_tag,
+                      COALESCE(s.last_wall_time, 0), EXTRACT(EPOCH FROM now() - COALESCE(s.last_point_at, s.broken_at, r.heartbeat_at))::float8
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = _replica.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = _replica.Timeout });
+        using var reader = command.ExecuteReader();
+        var orphans = new List<OrphanedStream>();
+        while (reader.Read())
+        {
+            var identity = new StreamIdentity(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(0));
+            orphans.Add(new OrphanedStream(identity, reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetString(8), reader.GetDouble(9), reader.GetDouble(10)));
+        }
+
+        return orphans;
+    });
+
+    public bool ConfirmOrphan(OrphanedStream orphan) => Guard(() =>
+    {
+        // Still this replica's judgement of that claim, and its owner still gone (or the stream broken): raise. An owner
+        // that was only late (its heartbeat beats again, the stream connected) gets its judgement back.
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand(
+            """
+            WITH o AS (
+                SELECT s.project, s.stream_id, s.connected AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = s.owner AND r.heartbeat_at > now() - $5) AS alive
+                FROM streams s WHERE s.project = $1 AND s.stream_id = $2 AND s.owner_epoch = $3 AND s.judged_epoch = $3 AND s.judge = $4 FOR UPDATE)
+            UPDATE streams s SET judged_epoch = CASE WHEN o.alive THEN 0 ELSE s.judged_epoch END, judge = CASE WHEN o.alive THEN NULL ELSE s.judge END
+            FROM o WHERE s.project = o.project AND s.stream_id = o.stream_id
+            RETURNING NOT o.alive
+            """,
+            connection);
+        foreach (object value in new object[] { orphan.Identity.Project, orphan.Identity.StreamId, orphan.Epoch, _replica.Id, _replica.Timeout })
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
         return command.ExecuteScalar() is true;
     });
 
-    public void Release(StreamState state) => Guard(() =>
+    public void Release(StreamState state, bool broken) => Guard(() =>
     {
         using var connection = _replica.DataSource.OpenConnection();
-        using var command = new NpgsqlCommand("UPDATE streams SET connected = false WHERE project = $1 AND stream_id = $2 AND owner_epoch = $3", connection);
+        using var command = new NpgsqlCommand(
+            "UPDATE streams SET connected = false, stalled = false, broken_at = CASE WHEN $4 THEN now() END WHERE project = $1 AND stream_id = $2 AND owner_epoch = $3",
+            connection);
         command.Parameters.Add(new NpgsqlParameter { Value = state.Identity.Project });
         command.Parameters.Add(new NpgsqlParameter { Value = state.Identity.StreamId });
         command.Parameters.Add(new NpgsqlParameter { Value = state.Epoch });
+        command.Parameters.Add(new NpgsqlParameter { Value = broken });
         command.ExecuteNonQuery();
         return 0;
     });
