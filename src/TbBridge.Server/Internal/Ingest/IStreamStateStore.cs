@@ -46,6 +46,9 @@ internal interface IStreamStateStore : IDisposable
     /// </summary>
     bool ConfirmOrphan(OrphanedStream orphan);
 
+    /// <summary>Records that a connected stream is stalled, for a run registry shared by replicas (its next saved points clear it). A store of one service ignores it.</summary>
+    void MarkStalled(StreamKey key, long epoch);
+
     /// <summary>
     /// Marks a claimed stream as no longer connected to this replica, so another may take it at once;
     /// <paramref name="broken"/> when its call ended without a clean close (its <c>disconnected</c> is still to judge).

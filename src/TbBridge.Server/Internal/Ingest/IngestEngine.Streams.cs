@@ -112,6 +112,7 @@ internal sealed partial class IngestEngine
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
         run.AddTags(batch.TagsWithPoints());
         run.AddPoints(written, maxStep);
+        session.Progress?.Note(batch, written);
         _observer.Received(session, batch);
         _committer!.Notify();
         try
@@ -261,7 +262,7 @@ internal sealed partial class IngestEngine
             offset = 0;
         }
 
-        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile) { Epoch = epoch };
+        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile) { Epoch = epoch, Progress = _store.IsShared ? new StreamProgress() : null };
         if (state is null || state.File != relative || state.FileOffset != offset)
         {
             // Named in the resume state now, at open (so the first batch does not wait for a durable SQLite commit of

@@ -10,4 +10,7 @@ internal static partial class LivenessLog
 
     [LoggerMessage(62, LogLevel.Warning, "Streams of dead replicas could not be judged now (the shared state did not answer); trying again")]
     public static partial void OrphansNotJudged(ILogger logger, Exception exception);
+
+    [LoggerMessage(63, LogLevel.Warning, "A stall could not be recorded in the shared state; other replicas show the stream live until its next points")]
+    public static partial void StallNotShared(ILogger logger, Exception exception);
 }

@@ -19,6 +19,22 @@ internal sealed partial class StreamLivenessMonitor
     /// <summary>How often a replica looks for streams of dead replicas: a fifth of the replica timeout, at least 0.1 s.</summary>
     public TimeSpan OrphanScanInterval { get; }
 
+    /// <summary>Tells the shared run registry which streams stalled, so every replica shows them so.</summary>
+    private void MarkStalled(IEnumerable<StreamSession> sessions)
+    {
+        try
+        {
+            foreach (var session in sessions)
+            {
+                _shared!.MarkStalled(session.Identity.Key, session.Epoch);
+            }
+        }
+        catch (IOException ex)
+        {
+            LivenessLog.StallNotShared(_logger, ex); // the alert was raised; only other replicas' view of it waits
+        }
+    }
+
     private void JudgeOrphans(long now)
     {
         if (Interlocked.Exchange(ref _judgingOrphans, 1) == 1)

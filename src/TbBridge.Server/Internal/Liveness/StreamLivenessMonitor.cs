@@ -201,6 +201,7 @@ internal sealed partial class StreamLivenessMonitor : IStreamObserver, IHostedSe
 
         if (_shared is not null)
         {
+            MarkStalled(raise.Where(r => r.Alert.Kind == TbBridge.Analysis.AlertKind.Stalled).Select(r => r.Session));
             JudgeOrphans(now);
         }
 

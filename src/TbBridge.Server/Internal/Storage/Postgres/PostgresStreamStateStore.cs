@@ -254,6 +254,18 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
         return command.ExecuteScalar() is true;
     });
 
+    public void MarkStalled(StreamKey key, long epoch) => Guard(() =>
+    {
+        // Rare (once per stall): the commit that saves the stream's next points clears it in its own statement.
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand("UPDATE streams SET stalled = true WHERE project = $1 AND stream_id = $2 AND owner_epoch = $3 AND connected", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = epoch });
+        command.ExecuteNonQuery();
+        return 0;
+    });
+
     public void Release(StreamState state, bool broken) => Guard(() =>
     {
         using var connection = _replica.DataSource.OpenConnection();
@@ -279,13 +291,28 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
         {
             using var connection = _replica.DataSource.OpenConnection();
             // One statement, one implicit transaction: every stream whose epoch still matches is saved; the others are
-            // fenced (another replica claimed them) and come back so that they are not acked.
+            // fenced (another replica claimed them) and come back so that they are not acked. The run registry rides
+            // along: the points, highest step and newest tag that arrived since the last save, and the run's new tags.
             using var command = new NpgsqlCommand(
                 """
-                UPDATE streams AS s SET last_sequence = u.seq, file = u.file, file_offset = u.off
-                FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[]) AS u(project, stream_id, epoch, seq, file, off)
-                WHERE s.project = u.project AND s.stream_id = u.stream_id AND s.owner_epoch = u.epoch AND u.seq >= s.last_sequence
-                RETURNING s.project, s.stream_id
+                WITH saved AS (
+                    UPDATE streams AS s SET last_sequence = u.seq, file = u.file, file_offset = u.off,
+                        points = s.points + u.points,
+                        last_step = GREATEST(s.last_step, u.step),
+                        last_tag = CASE WHEN u.wall >= s.last_wall_time OR (u.wall IS NOT NULL AND s.last_wall_time IS NULL) THEN u.tag ELSE s.last_tag END,
+                        last_wall_time = GREATEST(s.last_wall_time, u.wall),
+                        last_point_at = CASE WHEN u.points > 0 THEN now() ELSE s.last_point_at END,
+                        stalled = s.stalled AND u.points = 0
+                    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::float8[])
+                        AS u(project, stream_id, epoch, seq, file, off, points, step, tag, wall)
+                    WHERE s.project = u.project AND s.stream_id = u.stream_id AND s.owner_epoch = u.epoch AND u.seq >= s.last_sequence
+                    RETURNING s.project, s.stream_id, s.run),
+                tags AS (
+                    INSERT INTO run_tags (project, run, tag)
+                    SELECT saved.project, saved.run, t.tag FROM saved
+                    JOIN unnest($11::text[], $12::text[], $13::text[]) AS t(project, stream_id, tag) ON t.project = saved.project AND t.stream_id = saved.stream_id
+                    ON CONFLICT DO NOTHING)
+                SELECT project, stream_id FROM saved
                 """,
                 connection);
             command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Identity.Project).ToArray() });
@@ -294,6 +321,14 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
             command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => checked((long)s.LastSequence)).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.File).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.FileOffset).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Delta?.Points ?? 0).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Delta?.LastStep).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Delta?.LastTag ?? "").ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = states.Select(s => s.Delta?.NewestWallTime).ToArray() });
+            var tags = states.SelectMany(s => (s.Delta?.NewTags ?? []).Select(tag => (s.Identity.Project, s.Identity.StreamId, Tag: tag))).ToArray();
+            command.Parameters.Add(new NpgsqlParameter { Value = tags.Select(t => t.Project).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = tags.Select(t => t.StreamId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = tags.Select(t => t.Tag).ToArray() });
             var saved = new HashSet<StreamKey>();
             using (var reader = command.ExecuteReader())
             {

@@ -31,6 +31,10 @@ internal sealed class SqliteStreamStateStore : IStreamStateStore
 
     public bool ConfirmOrphan(OrphanedStream orphan) => false;
 
+    public void MarkStalled(StreamKey key, long epoch)
+    {
+    }
+
     public void Release(StreamState state, bool broken)
     {
     }
