@@ -83,6 +83,26 @@ public sealed class ReplicaLivenessTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task Stop_ReplicaStoppedOnPurposeHoldingAStream_ReleasesItAndLeavesTheReplicasTable_NoDisconnected()
+    {
+        string database = _cluster.Server.CreateDatabase();
+        await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:DisconnectGrace=00:00:02");
+        using var toA = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(0));
+        var stream = await IngestStream.OpenAsync(toA, Project, Run, "w0", "stopped-on-purpose");
+        await stream.SendAsync(Batches.Numbered(1, 100));
+        Assert.True(await stream.WaitAckAsync(1));
+
+        Assert.True(pair.Terminate(0), "replica 0 did not stop on SIGTERM");
+        Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM replicas"));
+        Assert.Equal(0L, Scalar<long>(database, "SELECT COUNT(*) FROM streams WHERE connected"));
+
+        // Not a death: nobody judges its streams (the worker would resume; here it does not, and that is no alert).
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Equal(0L, Scalar<long>(database, DisconnectedCount));
+        await stream.DisposeAsync();
+    }
+
+    [PostgresFact]
     public async Task Open_WorkerLiveOnOneReplica_ItsSecondStreamIdOnTheOtherIsAbortedUntilTheFirstEnds()
     {
         string database = _cluster.Server.CreateDatabase();
