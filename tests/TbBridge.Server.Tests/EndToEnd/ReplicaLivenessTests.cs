@@ -56,6 +56,31 @@ public sealed class ReplicaLivenessTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task Liveness_TheJudgingReplicaDiesWithinTheGraceToo_AnotherJudgesAndDisconnectedIsRaisedOnce()
+    {
+        string database = _cluster.Server.CreateDatabase();
+        await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:DisconnectGrace=00:00:08");
+        using var toA = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(0));
+        var stream = await IngestStream.OpenAsync(toA, Project, Run, "w0", "judged-twice");
+        await stream.SendAsync(Batches.Numbered(1, 100));
+        Assert.True(await stream.WaitAckAsync(1));
+        pair.Kill(0);
+
+        // Replica 1 takes the judgement, then dies before its 8 s grace ends; replica 0, started again (a new replica),
+        // takes it from the dead judge and raises it.
+        await Eventually.HoldsAsync(() => Scalar<long>(database, "SELECT COUNT(*) FROM streams WHERE judge IS NOT NULL") == 1, "replica 1 took the judgement", timeoutSeconds: 30);
+        pair.Kill(1);
+        Assert.Equal(0L, Scalar<long>(database, DisconnectedCount));
+        await pair.StartAsync(0);
+        using var watch = Watch(pair.AddressOf(0), Project);
+        await Eventually.HoldsAsync(() => Scalar<long>(database, DisconnectedCount) == 1, "one disconnected alert in PostgreSQL", timeoutSeconds: 60);
+        var told = await Drain(watch, TimeSpan.FromSeconds(4));
+        Assert.Equal(1L, Scalar<long>(database, DisconnectedCount));
+        Assert.Single(told, a => a.Kind == "disconnected");
+        await stream.DisposeAsync();
+    }
+
+    [PostgresFact]
     public async Task Liveness_ReplicaKilledAndTheWorkerResumesOnTheOther_NotDisconnected()
     {
         string database = _cluster.Server.CreateDatabase();

@@ -205,15 +205,21 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
     public IReadOnlyList<OrphanedStream> ClaimOrphans() => Guard(() =>
     {
         // Streams whose owner is a replica that stopped beating (not one that stopped on purpose: it deleted its row and
-        // released its streams) while they were connected, or after they broke and before it judged them. Row locks
-        // make two live replicas that run this at once take each stream once: the second re-reads judged_epoch.
+        // released its streams) while they were connected, or after they broke and before it judged them; and those a
+        // replica took this way and then died (or stopped) itself, maybe before the grace ended: taken again, raised
+        // again with the same deduplication key (the row's last step and tag do not move while nobody holds the
+        // stream), so stored and told once. Row locks make two live replicas that run this at once take each stream
+        // once: the second re-reads judged_epoch and judge.
         using var connection = _replica.DataSource.OpenConnection();
         using var command = new NpgsqlCommand(
             """
             UPDATE streams s SET judged_epoch = s.owner_epoch, judge = $1
             FROM replicas r
             WHERE r.id = s.owner AND r.heartbeat_at <= now() - $2 AND s.owner <> $1
-              AND (s.connected OR s.broken_at IS NOT NULL) AND s.judged_epoch < s.owner_epoch
+              AND (s.connected OR s.broken_at IS NOT NULL)
+              AND (s.judged_epoch < s.owner_epoch
+                   OR (s.judged_epoch = s.owner_epoch AND s.judge <> s.owner AND s.judge <> $1
+                       AND NOT EXISTS (SELECT 1 FROM replicas j WHERE j.id = s.judge AND j.heartbeat_at > now() - $2)))
             RETURNING s.stream_id, s.project, s.run, s.worker, s.host, s.owner_epoch, s.points, COALESCE(s.last_step, 0), s.last_tag,
                       COALESCE(s.last_wall_time, 0), EXTRACT(EPOCH FROM now() - COALESCE(s.last_point_at, s.broken_at, r.heartbeat_at))::float8
             """,
