@@ -141,6 +141,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IAlertStore>(sp => new AlertStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
         services.AddSingleton<IStreamStateStore>(sp => new SqliteStreamStateStore(Path.Combine(sp.GetRequiredService<DataDirectoryLock>().Directory, SqliteDatabase.FileName)));
         services.AddSingleton<IWebhookDeliveries>(LocalWebhookDeliveries.Instance);
+        services.AddSingleton<IRunCatalog>(sp => sp.GetRequiredService<RunRegistry>());
     }
 
     /// <summary>
@@ -159,6 +160,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<PostgresAlertStore>());
         services.AddSingleton<IStreamStateStore, PostgresStreamStateStore>();
         services.AddSingleton<IWebhookDeliveries, PostgresWebhookDeliveries>();
+        services.AddSingleton<IRunCatalog, PostgresRunCatalog>();
         services.AddGrpcHealthChecks().AddCheck<PostgresHealthCheck>("replica");
     }
 

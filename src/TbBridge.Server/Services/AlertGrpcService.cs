@@ -20,13 +20,13 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
     private const int HistoryPageSize = 500;
     private readonly AlertHub _hub;
     private readonly HistoryReadLimiter _historyReads;
-    private readonly RunRegistry _runs;
+    private readonly IRunCatalog _runs;
     private readonly CallerAuthenticator _authenticator;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public AlertGrpcService(AlertHub hub, RunRegistry runs, CallerAuthenticator authenticator, HistoryReadLimiter historyReads, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AlertGrpcService> logger)
+    public AlertGrpcService(AlertHub hub, IRunCatalog runs, CallerAuthenticator authenticator, HistoryReadLimiter historyReads, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AlertGrpcService> logger)
     {
         _hub = hub;
         _historyReads = historyReads;

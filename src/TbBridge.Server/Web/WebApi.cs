@@ -18,7 +18,7 @@ internal sealed class WebApi
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly RunRegistry _runs;
+    private readonly IRunCatalog _runs;
     private readonly AlertHub _alerts;
     private readonly CurveHistory _curves;
     private readonly WebCallers _callers;
@@ -29,7 +29,7 @@ internal sealed class WebApi
     private (RunStatus Run, RunSummaryJson Summary)[]? _summaries;
     private long _summariesAt;
 
-    public WebApi(RunRegistry runs, AlertHub alerts, CurveHistory curves, WebCallers callers, TimeProvider time, IOptions<TbBridgeServerOptions> options)
+    public WebApi(IRunCatalog runs, AlertHub alerts, CurveHistory curves, WebCallers callers, TimeProvider time, IOptions<TbBridgeServerOptions> options)
     {
         _runs = runs;
         _alerts = alerts;

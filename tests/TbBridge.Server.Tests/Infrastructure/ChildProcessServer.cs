@@ -111,6 +111,13 @@ internal sealed class ChildProcessServer : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, then waits (up to a minute) for the process to end: a stop on purpose, as a rolling update does.</summary>
+    public bool Terminate()
+    {
+        Signal("TERM");
+        return _process.WaitForExit(TimeSpan.FromSeconds(60));
+    }
+
     /// <summary>SIGSTOP: the process is frozen (as by a long GC pause, a stuck disk or a paused VM) until <see cref="Continue"/>.</summary>
     public void Pause() => Signal("STOP");
 

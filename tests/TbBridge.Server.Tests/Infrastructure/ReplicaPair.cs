@@ -62,6 +62,9 @@ internal sealed class ReplicaPair : IAsyncDisposable
 
     public void Kill(int index) => _replicas[index]?.Kill();
 
+    /// <summary>Stops a replica on purpose (SIGTERM) and waits for it to end.</summary>
+    public bool Terminate(int index) => _replicas[index]?.Terminate() ?? true;
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

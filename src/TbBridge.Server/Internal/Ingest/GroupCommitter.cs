@@ -138,7 +138,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
         var states = new List<StreamState>(prepared.Count);
         foreach (var p in prepared)
         {
-            states.Add(new StreamState(p.Session.Identity, p.Sequence, p.Session.RelativeFile, p.FileLength, p.Session.Epoch));
+            states.Add(new StreamState(p.Session.Identity, p.Sequence, p.Session.RelativeFile, p.FileLength, p.Session.Epoch) { Delta = p.Session.Progress?.Take() });
         }
 
         IReadOnlyCollection<StreamKey> fenced;

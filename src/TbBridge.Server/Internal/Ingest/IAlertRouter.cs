@@ -11,6 +11,13 @@ internal interface IAlertRouter
     /// <summary>Called synchronously from the worker's analysis, under the stream's own call: one alert of <paramref name="session"/>.</summary>
     void Route(StreamSession session, Alert alert);
 
+    /// <summary>
+    /// An alert about a stream no session of this replica holds (one a dead replica held): published, stored and counted;
+    /// its text entry reaches the worker's TensorBoard run with the worker's next stream (<see cref="Restate"/>), since
+    /// the stream's file is sealed and this replica may not write it.
+    /// </summary>
+    void RouteDetached(StreamIdentity stream, Alert alert);
+
     /// <summary>Alerts raised for a run before the service started, per severity.</summary>
     IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run);
 

@@ -25,14 +25,35 @@ internal interface IStreamStateStore : IDisposable
     StreamClaim Claim(StreamIdentity identity, StreamState? known);
 
     /// <summary>
-    /// True when the stream was claimed again (by any replica) after the claim under <paramref name="epoch"/>: whoever
-    /// judges a broken stream <c>disconnected</c> asks first, so a stream that moved to another replica is not.
-    /// A store of one service answers false (this service's own reconnects are known to it).
+    /// Takes the judgement of a broken stream (claimed under <paramref name="epoch"/>): true when no replica has claimed
+    /// the stream since and none has taken this judgement; whoever gets true raises <c>disconnected</c>, so it is
+    /// raised once, and not for a stream that moved to another replica. A store of one service answers true (this
+    /// service's own reconnects are known to it).
     /// </summary>
-    bool ClaimedSince(StreamKey key, long epoch);
+    bool TryJudge(StreamKey key, long epoch);
 
-    /// <summary>Marks a claimed stream as no longer connected to this replica, so another may take it at once.</summary>
-    void Release(StreamState state);
+    /// <summary>
+    /// Takes the judgement of streams held by replicas that died (their heartbeat older than the replica timeout) while
+    /// the stream was connected, or broke before they judged it: each is taken by one live replica, in one statement.
+    /// A store of one service has none.
+    /// </summary>
+    IReadOnlyList<OrphanedStream> ClaimOrphans();
+
+    /// <summary>
+    /// After the grace: true when an orphan taken by <see cref="ClaimOrphans"/> is still unclaimed and its owner still
+    /// gone, so <c>disconnected</c> is raised; false when its worker resumed meanwhile (or the owner was only late,
+    /// and the judgement goes back to it).
+    /// </summary>
+    bool ConfirmOrphan(OrphanedStream orphan);
+
+    /// <summary>Records that a connected stream is stalled, for a run registry shared by replicas (its next saved points clear it). A store of one service ignores it.</summary>
+    void MarkStalled(StreamKey key, long epoch);
+
+    /// <summary>
+    /// Marks a claimed stream as no longer connected to this replica, so another may take it at once;
+    /// <paramref name="broken"/> when its call ended without a clean close (its <c>disconnected</c> is still to judge).
+    /// </summary>
+    void Release(StreamState state, bool broken);
 
     /// <summary>
     /// Writes every state in one transaction; durable when it returns. A state never goes back to a lower sequence.

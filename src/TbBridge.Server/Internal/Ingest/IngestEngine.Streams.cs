@@ -141,6 +141,7 @@ internal sealed partial class IngestEngine
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
         run.AddTags(batch.TagsWithPoints());
         run.AddPoints(written, maxStep);
+        session.Progress?.Note(batch, written);
         _observer.Received(session, batch);
         _committer!.Notify();
         try
@@ -230,13 +231,14 @@ internal sealed partial class IngestEngine
                 }
             }
 
+            var end = session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken;
             if (_store.IsShared && session.Failure is null)
             {
-                ReleaseClaim(session);
+                ReleaseClaim(session, end == StreamEnd.Broken);
             }
 
             _runs.GetOrAdd(identity.Project, identity.Run).StreamClosed();
-            _observer.Closed(session, session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken);
+            _observer.Closed(session, end);
             Log.StreamClosed(_logger, identity.StreamId, session.LastDurable, session.AbortReason ?? "client finished");
             session.MarkClosed(error);
         }
@@ -289,7 +291,7 @@ internal sealed partial class IngestEngine
             offset = 0;
         }
 
-        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile) { Epoch = epoch };
+        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile) { Epoch = epoch, Progress = _store.IsShared ? new StreamProgress() : null };
         if (state is null || state.File != relative || state.FileOffset != offset)
         {
             // Named in the resume state now, at open (so the first batch does not wait for a durable SQLite commit of
@@ -426,11 +428,11 @@ internal sealed partial class IngestEngine
     }
 
     /// <summary>Lets another replica take the stream at once; failing that, it waits for this replica's claim to age out.</summary>
-    private void ReleaseClaim(StreamSession session)
+    private void ReleaseClaim(StreamSession session, bool broken)
     {
         try
         {
-            _store.Release(new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset, session.Epoch));
+            _store.Release(new StreamState(session.Identity, session.LastDurable, session.RelativeFile, session.DurableOffset, session.Epoch), broken);
         }
         catch (Exception ex) when (ex is IOException)
         {

@@ -156,7 +156,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         {
             foreach (var state in states)
             {
-                _states[state.Identity.Key] = state;
+                _states[state.Identity.Key] = state.Delta is null ? state : state with { Delta = null };
             }
         }
     }

@@ -50,6 +50,9 @@ internal sealed partial class StreamSession : IDisposable
     /// <summary>The owner epoch this replica claimed the stream under (a shared store; 0 otherwise). Every save carries it.</summary>
     public long Epoch { get; init; }
 
+    /// <summary>What arrived since the last commit, for a shared run registry; null with a store of one service.</summary>
+    public StreamProgress? Progress { get; init; }
+
     /// <summary>This stream's worker analysis; set by the engine right after creation.</summary>
     public IStreamAnalysis? Analysis { get; set; }
 

@@ -12,4 +12,8 @@ namespace TbBridge.Server.Internal.Ingest;
 /// The owner epoch of the replica that holds the stream (a shared store); a save under an older epoch is refused.
 /// Always 0 in a store of one service.
 /// </param>
-internal sealed record StreamState(StreamIdentity Identity, ulong LastSequence, string? File, long FileOffset, long Epoch = 0);
+internal sealed record StreamState(StreamIdentity Identity, ulong LastSequence, string? File, long FileOffset, long Epoch = 0)
+{
+    /// <summary>What arrived since the last save, for a shared run registry (null with a store of one service, which ignores it).</summary>
+    public StreamDelta? Delta { get; init; }
+}

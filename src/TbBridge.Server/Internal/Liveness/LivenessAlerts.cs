@@ -1,5 +1,6 @@
 using System.Globalization;
 using TbBridge.Analysis;
+using TbBridge.Server.Internal.Ingest;
 
 namespace TbBridge.Server.Internal.Liveness;
 
@@ -57,12 +58,26 @@ internal static class LivenessAlerts
         return Build(watch, AlertKind.Disconnected, DisconnectedSeverity, message, DisconnectedHint, evidence);
     }
 
-    private static Alert Build(StreamWatch watch, string kind, AlertSeverity severity, string message, string hint, Dictionary<string, double> evidence)
+    /// <summary>A stream whose replica died holding it, judged by a surviving replica from what the shared state holds.</summary>
+    public static Alert Disconnected(OrphanedStream orphan, TimeSpan grace, TimeSpan silence)
     {
-        string tag = watch.LastTag;
-        double wallTime = double.IsFinite(watch.NewestWallTime) ? watch.NewestWallTime : 0;
-        return new Alert(watch.Identity.Run, kind, severity, watch.LastStep, tag, tag.Length == 0 ? [] : [tag], "worker " + watch.Identity.Worker, message, hint, evidence, wallTime);
+        var evidence = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["grace_seconds"] = Math.Round(grace.TotalSeconds, 3),
+            ["silent_seconds"] = Math.Round(silence.TotalSeconds, 3),
+            ["points"] = orphan.Points,
+        };
+        string message = string.Create(
+            CultureInfo.InvariantCulture,
+            $"worker {orphan.Identity.Worker}'s stream was on a replica of the service that died, and has not come back to another for {Describe(grace)}: the job has probably died too");
+        return Build(orphan.Identity, orphan.LastStep, orphan.LastTag, orphan.WallTime, AlertKind.Disconnected, DisconnectedSeverity, message, DisconnectedHint, evidence);
     }
+
+    private static Alert Build(StreamWatch watch, string kind, AlertSeverity severity, string message, string hint, Dictionary<string, double> evidence) =>
+        Build(watch.Identity, watch.LastStep, watch.LastTag, watch.NewestWallTime, kind, severity, message, hint, evidence);
+
+    private static Alert Build(StreamIdentity identity, long step, string tag, double wallTime, string kind, AlertSeverity severity, string message, string hint, Dictionary<string, double> evidence) =>
+        new(identity.Run, kind, severity, step, tag, tag.Length == 0 ? [] : [tag], "worker " + identity.Worker, message, hint, evidence, double.IsFinite(wallTime) ? wallTime : 0);
 
     private static string Describe(TimeSpan span) =>
         span.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalHours:0.#} h")

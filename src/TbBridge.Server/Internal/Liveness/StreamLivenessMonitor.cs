@@ -14,7 +14,7 @@ namespace TbBridge.Server.Internal.Liveness;
 /// not a live job), and raises through the same <see cref="IAlertRouter"/> as the analysis. Checks run on a timer
 /// of the injected <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, IDisposable
+internal sealed partial class StreamLivenessMonitor : IStreamObserver, IHostedService, IDisposable
 {
     private readonly IAlertRouter _router;
     private readonly RunRegistry _runs;
@@ -46,6 +46,7 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
         _runs = runs;
         _time = time;
         _logger = logger;
+        OrphanScanInterval = TimeSpan.FromTicks(Math.Max(o.ReplicaTimeout.Ticks / 5, TimeSpan.TicksPerSecond / 10));
         CheckInterval = TimeSpan.FromTicks(Math.Clamp(Math.Min(o.StallFloor.Ticks, o.DisconnectGrace.Ticks) / 20, TimeSpan.TicksPerSecond / 10, TimeSpan.TicksPerSecond * 15));
     }
 
@@ -159,12 +160,13 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
 
         foreach (var watch in disconnected)
         {
-            // Judged once, whoever holds the stream: one that moved to another replica within the grace is not disconnected here.
+            // Judged once, whoever holds the stream: one that moved to another replica within the grace is not disconnected
+            // here, nor one whose judgement another replica took (it thought this one dead).
             var session = watch.LastSession!;
             bool moved;
             try
             {
-                moved = _shared!.ClaimedSince(session.Identity.Key, session.Epoch);
+                moved = !_shared!.TryJudge(session.Identity.Key, session.Epoch);
             }
             catch (IOException)
             {
@@ -195,6 +197,12 @@ internal sealed class StreamLivenessMonitor : IStreamObserver, IHostedService, I
         foreach (var (session, alert) in raise)
         {
             _router.Route(session, alert);
+        }
+
+        if (_shared is not null)
+        {
+            MarkStalled(raise.Where(r => r.Alert.Kind == TbBridge.Analysis.AlertKind.Stalled).Select(r => r.Session));
+            JudgeOrphans(now);
         }
 
         if (raise.Count > 0)

@@ -45,6 +45,13 @@ internal sealed class AlertRouter : IAlertRouter
         _runs.GetOrAdd(record.Project, record.Run).AddAlert(record.Severity);
     }
 
+    public void RouteDetached(StreamIdentity stream, Alert alert)
+    {
+        _ = Entry(stream, alert); // in the worker's log, so the restatement its next stream writes lists it
+        var record = _hub.Raise(stream, alert);
+        _runs.GetOrAdd(record.Project, record.Run).AddAlert(record.Severity);
+    }
+
     public IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run) => _store.CountByRun(project, run);
 
     public IReadOnlyCollection<string> RaisedKeys(StreamIdentity worker) =>

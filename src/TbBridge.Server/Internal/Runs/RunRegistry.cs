@@ -2,8 +2,11 @@ using System.Collections.Concurrent;
 
 namespace TbBridge.Server.Internal.Runs;
 
-/// <summary>Every run the service has seen, by <c>project/run</c>.</summary>
-internal sealed class RunRegistry
+/// <summary>
+/// Every run the service has seen, by <c>project/run</c>, kept in memory by ingest, liveness and alerts; the
+/// catalog of one service (replicas read theirs from PostgreSQL).
+/// </summary>
+internal sealed class RunRegistry : IRunCatalog
 {
     private readonly ConcurrentDictionary<(string Project, string Run), RunStatus> _runs = new();
 

@@ -86,7 +86,7 @@ internal sealed class RunStatus
         }
     }
 
-    public void AddPoints(int points, long maxStep)
+    public void AddPoints(long points, long maxStep)
     {
         Interlocked.Add(ref _points, points);
         long current = Interlocked.Read(ref _lastStep);

@@ -74,6 +74,28 @@ internal static class PostgresMigrations
                 delivered BOOLEAN,
                 PRIMARY KEY (alert_id, url));
             """),
+        (2, "liveness and the run registry across replicas", """
+            -- Liveness: a call that ended without a clean close (its disconnected still to judge), and who judged which claim.
+            ALTER TABLE streams
+                ADD COLUMN broken_at TIMESTAMPTZ,
+                ADD COLUMN judged_epoch BIGINT NOT NULL DEFAULT 0,
+                ADD COLUMN judge TEXT,
+                ADD COLUMN stalled BOOLEAN NOT NULL DEFAULT false,
+            -- The run registry: what was acked of the stream, all replicas together (set by the group commit's UPDATE).
+                ADD COLUMN points BIGINT NOT NULL DEFAULT 0,
+                ADD COLUMN last_step BIGINT,
+                ADD COLUMN last_tag TEXT NOT NULL DEFAULT '',
+                ADD COLUMN last_wall_time DOUBLE PRECISION,
+                ADD COLUMN last_point_at TIMESTAMPTZ;
+            CREATE INDEX streams_owner ON streams (owner) WHERE connected OR broken_at IS NOT NULL;
+
+            -- The tags that carried points, per run (inserted by the group commit's statement, the first time each is acked).
+            CREATE TABLE run_tags (
+                project TEXT NOT NULL,
+                run TEXT NOT NULL,
+                tag TEXT NOT NULL,
+                PRIMARY KEY (project, run, tag));
+            """),
     ];
 
     /// <summary>Applies what is missing; returns the versions this call applied (none when another replica had).</summary>

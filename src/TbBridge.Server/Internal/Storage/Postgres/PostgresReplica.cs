@@ -60,9 +60,11 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
         _heartbeat = null;
         try
         {
-            // Gone on purpose: its streams may be taken at once, without waiting for the heartbeat to age.
+            // Gone on purpose: its streams may be taken at once, without waiting for the heartbeat to age, and are no dead
+            // replica's to judge. One statement: with positional parameters Npgsql sends the text as one prepared
+            // statement, which PostgreSQL refuses to hold two commands.
             using var connection = DataSource.OpenConnection();
-            using var command = new NpgsqlCommand("UPDATE streams SET connected = false WHERE owner = $1; DELETE FROM replicas WHERE id = $1", connection);
+            using var command = new NpgsqlCommand("WITH gone AS (DELETE FROM replicas WHERE id = $1) UPDATE streams SET connected = false, stalled = false WHERE owner = $1", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = Id });
             command.ExecuteNonQuery();
         }

@@ -25,9 +25,17 @@ internal sealed class SqliteStreamStateStore : IStreamStateStore
 
     public StreamClaim Claim(StreamIdentity identity, StreamState? known) => StreamClaim.Unshared(known);
 
-    public bool ClaimedSince(StreamKey key, long epoch) => false;
+    public bool TryJudge(StreamKey key, long epoch) => true;
 
-    public void Release(StreamState state)
+    public IReadOnlyList<OrphanedStream> ClaimOrphans() => [];
+
+    public bool ConfirmOrphan(OrphanedStream orphan) => false;
+
+    public void MarkStalled(StreamKey key, long epoch)
+    {
+    }
+
+    public void Release(StreamState state, bool broken)
     {
     }
 
