@@ -96,6 +96,11 @@ internal static class PostgresMigrations
                 tag TEXT NOT NULL,
                 PRIMARY KEY (project, run, tag));
             """),
+        (3, "unfinished webhook deliveries", """
+            -- Every replica looks for deliveries whose claimer died, every ReplicaTimeout / 2: only the unfinished ones,
+            -- a few among every delivery ever made. (A worker's alerts are found by alerts_condition's prefix.)
+            CREATE INDEX webhook_deliveries_unfinished ON webhook_deliveries (url) WHERE finished_at IS NULL;
+            """),
     ];
 
     /// <summary>Applies what is missing; returns the versions this call applied (none when another replica had).</summary>
