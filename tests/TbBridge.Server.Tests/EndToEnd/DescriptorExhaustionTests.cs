@@ -27,14 +27,9 @@ public sealed class DescriptorExhaustionTests : IDisposable
         Assert.True(await first.WaitAckAsync(1));
 
         var opened = new List<IngestStream>();
-        RpcException? refused = null;
         try
         {
-            for (int i = 0; i < 2 * limit && refused is null; i++)
-            {
-                refused = await OpenAndWriteAsync(channel, "s" + i, opened);
-            }
-
+            var refused = await OpenUntilRefusedAsync(channel, limit, opened);
             Assert.NotNull(refused);
             Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
             Assert.Contains("descriptors", refused.Status.Detail, StringComparison.Ordinal);
@@ -97,12 +92,7 @@ public sealed class DescriptorExhaustionTests : IDisposable
         using var server = await ChildProcessServer.StartAsync(_data.Path, ChildProcessServer.FreePort(), maxOpenFiles: limit);
         using var channel = GrpcChannel.ForAddress(server.Address);
         var opened = new List<IngestStream>();
-        RpcException? refused = null;
-        for (int i = 0; i < 2 * limit && refused is null; i++)
-        {
-            refused = await OpenAndWriteAsync(channel, "s" + i, opened);
-        }
-
+        var refused = await OpenUntilRefusedAsync(channel, limit, opened);
         Assert.Equal(StatusCode.ResourceExhausted, refused?.StatusCode);
         Assert.NotEmpty(opened);
 
@@ -127,6 +117,18 @@ public sealed class DescriptorExhaustionTests : IDisposable
         {
             Assert.Equal(10, EventFiles.Scalars(_data.Path, "p", "run-s" + i).Count);
         }
+    }
+
+    /// <summary>Opens streams s0, s1, … (one batch each) into <paramref name="opened"/> until one is refused; that refusal.</summary>
+    private static async Task<RpcException?> OpenUntilRefusedAsync(GrpcChannel channel, int limit, List<IngestStream> opened)
+    {
+        RpcException? refused = null;
+        for (int i = 0; i < 2 * limit && refused is null; i++)
+        {
+            refused = await OpenAndWriteAsync(channel, "s" + i, opened);
+        }
+
+        return refused;
     }
 
     /// <summary>Opens a stream and writes one batch; the refusal if it was refused at either step.</summary>

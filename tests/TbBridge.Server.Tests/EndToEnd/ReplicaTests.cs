@@ -64,8 +64,8 @@ public sealed class ReplicaTests : IDisposable
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database);
         const int batches = 400, perBatch = 500, nanBatch = 60; // 200,000 points; the NaN is raised on the replica that dies
         var writer = new ResumingWriter(Project, Run, "w0", "killed", WithNan(batches, perBatch, nanBatch), perBatch);
-        using var watchA = Watch(pair.AddressOf(0));
-        using var watchB = Watch(pair.AddressOf(1));
+        using var watchA = ReplicaProbe.Watch(pair.AddressOf(0), Project);
+        using var watchB = ReplicaProbe.Watch(pair.AddressOf(1), Project);
         var seenA = new System.Collections.Concurrent.ConcurrentQueue<Alert>();
         var collectingA = Collect(watchA, seenA); // what reached replica 0's watcher before it died
 
@@ -94,15 +94,15 @@ public sealed class ReplicaTests : IDisposable
         Assert.True(writer.Done, string.Join(", ", writer.Failures) + pair[1].Errors);
         _output.WriteLine($"killed after ack {ackedAtKill} of {batches}; failures {string.Join(", ", writer.Failures)}");
         AssertEveryPointOnce(writer);
-        Assert.Equal(1, Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'nan_inf'"));
+        Assert.Equal(1, ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'nan_inf'"));
         AssertNewestAlertTextListsOneNanInf();
         // Replica 0's watcher got it once before the replica died (then its call broke); replica 1's watcher got it once
         // (the replay there found it raised before); a new watcher there gets it once too.
         await collectingA;
         Assert.Equal(1, seenA.Count(a => a.Kind == "nan_inf"));
-        Assert.Equal(1, (await Drain(watchB, TimeSpan.FromSeconds(3))).Count(a => a.Kind == "nan_inf"));
-        using var late = Watch(pair.AddressOf(1));
-        Assert.Equal(1, (await Drain(late, TimeSpan.FromSeconds(3))).Count(a => a.Kind == "nan_inf"));
+        Assert.Equal(1, (await ReplicaProbe.Drain(watchB, TimeSpan.FromSeconds(3))).Count(a => a.Kind == "nan_inf"));
+        using var late = ReplicaProbe.Watch(pair.AddressOf(1), Project);
+        Assert.Equal(1, (await ReplicaProbe.Drain(late, TimeSpan.FromSeconds(3))).Count(a => a.Kind == "nan_inf"));
     }
 
     [PostgresFact]
@@ -111,8 +111,8 @@ public sealed class ReplicaTests : IDisposable
         string database = _cluster.Server.CreateDatabase();
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database);
         var writer = new ResumingWriter(Project, Run, "w0", "stopped", batches: 300, pointsPerBatch: 250);
-        using var watchA = Watch(pair.AddressOf(0));
-        using var watchB = Watch(pair.AddressOf(1));
+        using var watchA = ReplicaProbe.Watch(pair.AddressOf(0), Project);
+        using var watchB = ReplicaProbe.Watch(pair.AddressOf(1), Project);
         var stopped = new TaskCompletionSource();
         ulong ackedAtStop = 0;
         var first = writer.RunOnceAsync(pair.Channel, acked =>
@@ -135,14 +135,14 @@ public sealed class ReplicaTests : IDisposable
         }
 
         Assert.True(writer.Done, string.Join(", ", writer.Failures) + pair[1].Errors);
-        long epochBefore = Scalar<long>(database, "SELECT owner_epoch FROM streams WHERE stream_id = 'stopped'");
+        long epochBefore = ReplicaProbe.Scalar<long>(database, "SELECT owner_epoch FROM streams WHERE stream_id = 'stopped'");
 
         // The frozen replica runs again: whatever it had written and not acked, its save is refused (its epoch is old),
         // and it cuts its own file back; nothing of the stream's later bytes (the other replica's file) is touched.
         pair[0].Continue();
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(epochBefore, Scalar<long>(database, "SELECT owner_epoch FROM streams WHERE stream_id = 'stopped'"));
-        Assert.Equal(300L, Scalar<long>(database, "SELECT last_sequence FROM streams WHERE stream_id = 'stopped'"));
+        Assert.Equal(epochBefore, ReplicaProbe.Scalar<long>(database, "SELECT owner_epoch FROM streams WHERE stream_id = 'stopped'"));
+        Assert.Equal(300L, ReplicaProbe.Scalar<long>(database, "SELECT last_sequence FROM streams WHERE stream_id = 'stopped'"));
         _output.WriteLine($"stopped after ack {ackedAtStop}; failures {string.Join(", ", writer.Failures)}");
         await Eventually.HoldsAsync(() => EveryPointOnce(writer), "every point once after the stopped replica ran again", timeoutSeconds: 15);
     }
@@ -225,8 +225,8 @@ public sealed class ReplicaTests : IDisposable
     {
         string database = _cluster.Server.CreateDatabase();
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database); // started together: their migrations race
-        Assert.Equal((long)TbBridge.Server.Internal.Storage.Postgres.PostgresMigrations.All.Count, Scalar<long>(database, "SELECT COUNT(*) FROM tbbridge_migrations"));
-        Assert.Equal(2L, Scalar<long>(database, "SELECT COUNT(*) FROM replicas"));
+        Assert.Equal((long)TbBridge.Server.Internal.Storage.Postgres.PostgresMigrations.All.Count, ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM tbbridge_migrations"));
+        Assert.Equal(2L, ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM replicas"));
         for (int i = 0; i < 2; i++)
         {
             using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(i));
@@ -268,14 +268,14 @@ public sealed class ReplicaTests : IDisposable
 
         // Replica 0 saw the stream break; past its grace it asks the shared state, finds the stream taken, and stays quiet.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.Equal(0L, Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
+        Assert.Equal(0L, ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
 
         // Now it breaks on replica 1 and never comes back: disconnected, once.
         pair.Balancer.CutAll();
         await onB.DisposeAsync();
-        await Eventually.HoldsAsync(() => Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'") == 1, "one disconnected alert", timeoutSeconds: 20);
+        await Eventually.HoldsAsync(() => ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'") == 1, "one disconnected alert", timeoutSeconds: 20);
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
+        Assert.Equal(1L, ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM alerts WHERE kind = 'disconnected'"));
     }
 
     [PostgresFact]
@@ -316,19 +316,19 @@ public sealed class ReplicaTests : IDisposable
         }
 
         await Eventually.HoldsAsync(() => !posts.IsEmpty, "the claiming replica posts the alert (and hangs)", timeoutSeconds: 60);
-        long alertId = Scalar<long>(database, "SELECT id FROM alerts WHERE kind = 'nan_inf'");
-        string claimer = Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries");
+        long alertId = ReplicaProbe.Scalar<long>(database, "SELECT id FROM alerts WHERE kind = 'nan_inf'");
+        string claimer = ReplicaProbe.Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries");
         int claiming = claimer.Split('/')[1] == pair[0].ProcessId.ToString(CultureInfo.InvariantCulture) ? 0 : 1;
         Assert.Equal(pair[claiming].ProcessId.ToString(CultureInfo.InvariantCulture), claimer.Split('/')[1]);
         pair.Kill(claiming); // SIGKILL mid-delivery: the claim stays, unfinished
 
         await Eventually.HoldsAsync(() => posts.Any(p => p.Answered), "the other replica delivers the alert", timeoutSeconds: 60);
-        await Eventually.HoldsAsync(() => Scalar<bool>(database, "SELECT delivered IS TRUE FROM webhook_deliveries"), "the delivery is recorded", timeoutSeconds: 30);
-        _output.WriteLine($"posts: {string.Join(", ", posts)}; claimed by {claimer}, then by {Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries")}");
+        await Eventually.HoldsAsync(() => ReplicaProbe.Scalar<bool>(database, "SELECT delivered IS TRUE FROM webhook_deliveries"), "the delivery is recorded", timeoutSeconds: 30);
+        _output.WriteLine($"posts: {string.Join(", ", posts)}; claimed by {claimer}, then by {ReplicaProbe.Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries")}");
         Assert.All(posts, p => Assert.Equal((alertId, alertId.ToString(CultureInfo.InvariantCulture)), (p.Id, p.Key))); // copies only under one key
         Assert.Single(posts, p => p.Answered); // delivered once
-        Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM webhook_deliveries"));
-        Assert.NotEqual(claimer, Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries"));
+        Assert.Equal(1L, ReplicaProbe.Scalar<long>(database, "SELECT COUNT(*) FROM webhook_deliveries"));
+        Assert.NotEqual(claimer, ReplicaProbe.Scalar<string>(database, "SELECT claimed_by FROM webhook_deliveries"));
         await release.CancelAsync();
     }
 
@@ -339,12 +339,6 @@ public sealed class ReplicaTests : IDisposable
         list.ForEach(b => b.Tags[3] = "train/loss");
         list[nanBatch - 1].Scalars.Value[7] = double.NaN;
         return list;
-    }
-
-    private static AsyncServerStreamingCall<Alert> Watch(string address)
-    {
-        var channel = Grpc.Net.Client.GrpcChannel.ForAddress(address);
-        return new AlertService.AlertServiceClient(channel).Watch(new WatchAlertsRequest { Filter = new AlertFilter { Project = Project } });
     }
 
     private static async Task Collect(AsyncServerStreamingCall<Alert> watch, System.Collections.Concurrent.ConcurrentQueue<Alert> into)
@@ -360,36 +354,6 @@ public sealed class ReplicaTests : IDisposable
         {
             // the replica died
         }
-    }
-
-    private static async Task<List<Alert>> Drain(AsyncServerStreamingCall<Alert> watch, TimeSpan quiet)
-    {
-        var alerts = new List<Alert>();
-        while (true)
-        {
-            using var timeout = new CancellationTokenSource(quiet);
-            try
-            {
-                if (!await watch.ResponseStream.MoveNext(timeout.Token))
-                {
-                    return alerts;
-                }
-
-                alerts.Add(watch.ResponseStream.Current);
-            }
-            catch (RpcException)
-            {
-                return alerts;
-            }
-        }
-    }
-
-    private static T Scalar<T>(string connectionString, string sql)
-    {
-        using var connection = new NpgsqlConnection(connectionString);
-        connection.Open();
-        using var command = new NpgsqlCommand(sql, connection);
-        return (T)command.ExecuteScalar()!;
     }
 
     private bool EveryPointOnce(ResumingWriter writer)
