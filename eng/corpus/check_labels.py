@@ -47,6 +47,14 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def log_z(value, prev):
+    """How many robust sigmas (MAD of the log values x 1.4826) value lies above the median of prev, in log space."""
+    logs = [math.log(v) for v in prev]
+    m = median(logs)
+    sigma = 1.4826 * median([abs(x - m) for x in logs])
+    return (math.log(value) - m) / max(sigma, 1e-3)
+
+
 def load(run_dir):
     ea = event_accumulator.EventAccumulator(run_dir, size_guidance={"scalars": 0, "histograms": 0})
     ea.Reload()
@@ -88,12 +96,16 @@ def derive(spec, scalars, hists):
         if end >= 5 * start or (first_nf is not None and peak_before >= 10 * start):
             onset = next((s for s, v in finite if v >= 5 * start), finite[-1][0])
             found["divergence"] = onset
-        # loss_spike: one point >= 5x the median and >= 3x the maximum of the 20 before it, and the loss back
-        # under 2x that median within 5 points (a converged loss's batch-to-batch noise is heavy-tailed)
+        # loss_spike: one isolated point: >= 5x the median and >= 3x the maximum of the 20 before it, and >= 3x
+        # the maximum of the 5 after it (a converged loss's batch-to-batch noise is heavy-tailed; the level after
+        # the spike may stay higher when the bad batch did damage), and back up to at least half the loss the run
+        # started at: it lost real ground, not a converged loss's 0.001 becoming 0.02; and >= 6 robust sigmas of the
+        # 20 points' log values above their median, so a small batch's heavy noise is not a spike
         for i in range(10, n - 5):
             prev = vals[max(0, i - 20):i]
             base = median(prev)
-            if vals[i] >= 5 * base and vals[i] >= 3 * max(prev) and all(v < 2 * base for v in vals[i + 1:i + 6]) \
+            if vals[i] >= 5 * base and vals[i] >= 3 * max(prev) and vals[i] >= 3 * max(vals[i + 1:i + 6]) \
+                    and vals[i] >= 0.5 * start and log_z(vals[i], prev) >= 6 \
                     and "divergence" not in found:
                 found["loss_spike"] = finite[i][0]
                 evidence["spike_ratio"] = round(vals[i] / base, 1)
@@ -112,10 +124,16 @@ def derive(spec, scalars, hists):
             found["plateau"] = val_loss[0][0]
             evidence["val_loss_over_trivial"] = round(end_vl / trivial, 3)
 
-    # overfitting: the held-out loss ends >= 1.3x its best, rising over its last evaluations, while training fell
+    # overfitting: the held-out loss ends >= 1.3x its best and near its peak since, while the training loss went on
+    # falling (its last 5 points no higher than its 5 up to the held-out best)
     if "nan_inf" not in found and "divergence" not in found and len(vl) >= 6:
         best_i = min(range(len(vl)), key=lambda i: vl[i])
-        if vl[-1] >= 1.3 * vl[best_i] and best_i < len(vl) - 3 and n >= 8 and median(vals[-5:]) <= median(vals[:5]):
+        # the rise holds to the end (>= 0.8x its peak), unlike the jump after one bad batch that comes back down
+        rising = median(vl[-3:]) >= 0.8 * max(vl[best_i:])
+        best_step = val_loss[[i for i, (_, v) in enumerate(val_loss) if math.isfinite(v)][best_i]][0]
+        train_at_best = [v for s, v in finite if s <= best_step][-5:]
+        if vl[-1] >= 1.3 * vl[best_i] and best_i < len(vl) - 3 and rising and n >= 8 and train_at_best \
+                and median(vals[-5:]) <= median(train_at_best):
             found["overfitting"] = val_loss[best_i][0]
 
     # class_collapse: validation accuracy was high, then fell to the share of one class and stayed there
@@ -128,12 +146,20 @@ def derive(spec, scalars, hists):
                 and max(tail) < best - 0.3:
             found["class_collapse"] = next(s for s, v in val_acc[va.index(best):] if v < best - 0.3)
 
-    # exploding_gradients: a gradient norm >= 1e3 and >= 100x the run's median norm
-    gv = [v for _, v in grad if math.isfinite(v)]
-    if gv and max(gv) >= 1e3 and max(gv) >= 100 * median(gv):
-        found["exploding_gradients"] = next(s for s, v in grad if math.isfinite(v) and v >= 1e3)
-    elif gv and median(gv[:5]) >= 1e3:
-        found["exploding_gradients"] = grad[0][0]
+    # exploding_gradients: a gradient norm >= 1e3 and >= 100x the median of the norms before it (it grew), or a
+    # norm >= 100 while the loss is >= 10x the best constant predictor's (the model is off the data's scale: a
+    # large raw-scale regression target has large norms and a loss of a few times its variance, not ten)
+    # (at 3 points at least: one corrupted batch is a spike, not exploding gradients)
+    ginf = [(s, v) for s, v in grad if math.isfinite(v)]
+    off = []
+    for i, (s, v) in enumerate(ginf):
+        loss_then = next((lv for ls, lv in reversed(finite) if ls <= s), vals[0] if vals else None)
+        grew = i >= 5 and v >= 1e3 and v >= 100 * median([x for _, x in ginf[:i]])
+        if v >= 100 and loss_then is not None and loss_then >= 10 * task["trivial_val_loss"]:
+            off.append(s)
+        if grew or len(off) >= 3:
+            found["exploding_gradients"] = s if grew else off[0]
+            break
 
     # dead_relu: the ReLU layer's activation histogram is all zeros in most snapshots, or (per-parameter norms)
     # a hidden ReLU layer's weight gradient is exactly zero at most logged points
