@@ -124,14 +124,17 @@ def derive(spec, scalars, hists):
             found["plateau"] = val_loss[0][0]
             evidence["val_loss_over_trivial"] = round(end_vl / trivial, 3)
 
-    # overfitting: the held-out loss ends >= 1.3x its best and near its peak since, while the training loss went on
+    # overfitting: the held-out loss ends >= 1.3x its best and stays up, while the training loss went on
     # falling (its last 5 points no higher than its 5 up to the held-out best)
     if "nan_inf" not in found and "divergence" not in found and len(vl) >= 6:
         best_i = min(range(len(vl)), key=lambda i: vl[i])
-        # the rise holds to the end (>= 0.8x its peak), unlike the jump after one bad batch that comes back down
-        rising = median(vl[-3:]) >= 0.8 * max(vl[best_i:])
+        # the rise holds: the later half of the evaluations since the best has a median >= 1.3x the best
+        rising = median(vl[-max(3, (len(vl) - best_i) // 2):]) >= 1.3 * vl[best_i]
         best_step = val_loss[[i for i, (_, v) in enumerate(val_loss) if math.isfinite(v)][best_i]][0]
-        train_at_best = [v for s, v in finite if s <= best_step][-5:]
+        if spec["habit"] == "minimal":  # val_loss is on the epoch axis: its step is an epoch index
+            per_epoch = (loss[-1][0] + 1) / len(val_loss)
+            best_step = (best_step + 1) * per_epoch - 1
+        train_at_best = [v for s, v in finite if s <= best_step][-5:] or vals[:5]
         if vl[-1] >= 1.3 * vl[best_i] and best_i < len(vl) - 3 and rising and n >= 8 and train_at_best \
                 and median(vals[-5:]) <= median(train_at_best):
             found["overfitting"] = val_loss[best_i][0]
@@ -145,6 +148,9 @@ def derive(spec, scalars, hists):
         if best >= 0.6 and len(va) >= 4 and all(any(abs(t - s) < 0.02 for s in shares) for t in tail) \
                 and max(tail) < best - 0.3:
             found["class_collapse"] = next(s for s, v in val_acc[va.index(best):] if v < best - 0.3)
+
+    if "class_collapse" in found:  # a collapsed model's held-out loss climbs: a consequence, not a second problem
+        found.pop("overfitting", None)
 
     # exploding_gradients: a gradient norm >= 1e3 and >= 100x the median of the norms before it (it grew), or a
     # norm >= 100 while the loss is >= 10x the best constant predictor's (the model is off the data's scale: a
