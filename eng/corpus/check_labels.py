@@ -72,6 +72,12 @@ def derive(spec, scalars, hists):
     if spec["habit"] == "lightning" and len(loss) < 10:
         loss = series("loss_epoch")
     val_loss, val_acc, grad = series("val_loss"), series("val_acc"), series("grad")
+    if spec["habit"] == "minimal" and val_loss and loss:
+        # val_loss is on the epoch axis: put it on the training-step axis (an epoch's last step), so that onsets
+        # and comparisons are in steps (every epoch is complete, even in a run stopped after a breakdown)
+        per_epoch = len(loss) // len(val_loss)
+        val_loss = [((e + 1) * per_epoch - 1, v) for e, v in val_loss]
+        scalars = dict(scalars, val_loss=val_loss)
 
     # nan_inf: a non-finite value in any logged loss or gradient norm (the Trainer's loss turns 0.0, its norm NaN)
     first_nf = None
@@ -131,9 +137,6 @@ def derive(spec, scalars, hists):
         # the rise holds: the later half of the evaluations since the best has a median >= 1.3x the best
         rising = median(vl[-max(3, (len(vl) - best_i) // 2):]) >= 1.3 * vl[best_i]
         best_step = val_loss[[i for i, (_, v) in enumerate(val_loss) if math.isfinite(v)][best_i]][0]
-        if spec["habit"] == "minimal":  # val_loss is on the epoch axis: its step is an epoch index
-            per_epoch = (loss[-1][0] + 1) / len(val_loss)
-            best_step = (best_step + 1) * per_epoch - 1
         train_at_best = [v for s, v in finite if s <= best_step][-5:] or vals[:5]
         if vl[-1] >= 1.3 * vl[best_i] and best_i < len(vl) - 3 and rising and n >= 8 and train_at_best \
                 and median(vals[-5:]) <= median(train_at_best):
