@@ -105,12 +105,12 @@ def print_table(title, s):
         rec = v["tp"] / v["labelled"] if v["labelled"] else None
         prec = v["tp"] / (v["tp"] + v["fp"]) if v["tp"] + v["fp"] else None
         d = statistics.median(v["delays"]) if v["delays"] else None
-        if d is None:
-            ds = "—"
-        elif min(v["delays"]) < 0:  # the alert's tag is on another step axis than the onset (Keras: epochs)
-            ds = "other axis"
-        else:
-            ds = str(int(d))
+        # a negative delay: the alert's tag is on another step axis than the onset (Keras's and minimal's epochs),
+        # or the engine saw the symptom before the checker's onset; such delays are left out of the median
+        later = [x for x in v["delays"] if x >= 0]
+        early = len(v["delays"]) - len(later)
+        ds = "—" if d is None else (str(int(statistics.median(later))) if later else "—") + \
+            (f" ({early} before onset)" if early else "")
         print(f"| `{k}` | {v['labelled']} | {v['tp']} | {fmt(rec)} | {v['fp']} | {fmt(prec)} | {ds} |")
     for line in s["missed"]:
         print(f"- missed: {line}")
