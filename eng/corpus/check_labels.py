@@ -172,12 +172,14 @@ def derive(spec, scalars, hists):
 
     # dead_relu: the ReLU layer's activation histogram is all zeros in most snapshots, or (per-parameter norms)
     # a hidden ReLU layer's weight gradient is exactly zero at most logged points
+    # the head's activation is part of the architecture, known to whoever reads the run: ReLU, except the 8
+    # sigmoid layers of the `vanishing` scenario
+    relu_head = spec["scenario"] != "vanishing"
     act = hists.get(tags.get("act", ""), [])
-    if act and spec.get("activation", "relu") == "relu":
+    if act and relu_head:
         dead = [h for _, h in act if h.max <= 0.0 and h.min >= 0.0]
         if len(dead) >= len(act) / 2:
             found["dead_relu"] = act[0][0]
-    relu_head = spec["scenario"] != "vanishing"  # only the deep-sigmoid head is not a ReLU network
     if spec["habit"] == "lightning" and relu_head:
         for tag, pts in scalars.items():
             if tag.startswith("grad_2.0_norm/") and "head.hidden" in tag and tag.endswith("weight"):

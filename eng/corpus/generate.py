@@ -283,7 +283,7 @@ def run_one(out_dir, name, family, habit, scenario, seed):
         epochs = max(1, math.ceil(steps_target / per_epoch))
     total = epochs * per_epoch
 
-    def loss_fn(out, y, weight=None):
+    def loss_fn(out, y):
         if task["kind"] == "cls":
             return F.cross_entropy(out, y)
         return F.mse_loss(out, y)
