@@ -32,6 +32,30 @@ public sealed class EventDecoder
         return new DecodedEvent(evt.WallTime, evt.Step, evt.WhatCase == Event.WhatOneofCase.FileVersion ? evt.FileVersion : null, values);
     }
 
+    /// <summary>
+    /// The message of a <c>log_message</c> event (see <see cref="EventEncoder.LogMessage"/>); false for any other
+    /// event or a payload that is not an event.
+    /// </summary>
+    public static bool TryReadLogMessage(ReadOnlySpan<byte> payload, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? message)
+    {
+        message = null;
+        try
+        {
+            var evt = Event.Parser.ParseFrom(payload);
+            if (evt.WhatCase != Event.WhatOneofCase.LogMessage)
+            {
+                return false;
+            }
+
+            message = evt.LogMessage.Message;
+            return true;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
+        }
+    }
+
     private SummaryValue DecodeValue(Summary.Types.Value value)
     {
         string? plugin = value.Metadata?.PluginData?.PluginName;

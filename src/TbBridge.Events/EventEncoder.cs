@@ -100,6 +100,19 @@ public sealed class EventEncoder
     }
 
     /// <summary>
+    /// A <c>log_message</c> event (TensorFlow's deprecated <c>LogMessage</c>, level <c>DEBUGGING</c>) with no summary:
+    /// TensorBoard's readers skip it, so a writer can leave notes for itself in the file (the service's commit markers).
+    /// </summary>
+    public ReadOnlySpan<byte> LogMessage(double wallTime, string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var evt = new Event { WallTime = wallTime, LogMessage = new LogMessage { Level = Protos.LogMessage.Types.Level.Debugging, Message = message } };
+        var buffer = Buffer(evt.CalculateSize());
+        evt.WriteTo(buffer);
+        return buffer;
+    }
+
+    /// <summary>
     /// One session's hyperparameters as the hparams plugin's three records, in PyTorch's order: the experiment
     /// (every hparam's type and the metric tags), the session start (the values) and the session end.
     /// </summary>

@@ -23,9 +23,18 @@ public sealed class EventFileReader : IDisposable
 
     /// <summary>Opens <paramref name="path"/> for reading, sharing it with a writer that may still append.</summary>
     public EventFileReader(string path)
+        : this(path, 0)
     {
+    }
+
+    /// <summary>Opens <paramref name="path"/> for reading from <paramref name="offset"/>, which must be where a record starts.</summary>
+    public EventFileReader(string path, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         FilePath = path;
         _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _position = offset;
+        _bufferStart = offset;
     }
 
     /// <summary>Path of the file being read.</summary>

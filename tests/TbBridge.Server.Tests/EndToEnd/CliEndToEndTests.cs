@@ -134,6 +134,40 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_AgainAfterTheServiceLostItsDatabase_NothingIsDoubled()
+    {
+        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
+        {
+            for (int step = 0; step < 1_000; step++)
+            {
+                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
+            }
+        }
+
+        using var state = new TempFolder();
+        await using (var server = await InProcessServer.StartAsync(_data.Path))
+        {
+            var first = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "lost", "--batch", "100", "--state-dir", state.Path);
+            Assert.True(first.ExitCode == 0, first.Output + first.Error);
+            Assert.Contains("1,000 points uploaded, 0 already there", first.Output, StringComparison.Ordinal);
+        }
+
+        foreach (string suffix in (string[])["", "-wal", "-shm"])
+        {
+            File.Delete(Path.Combine(_data.Path, "tbbridge.db" + suffix));
+        }
+
+        await using (var server = await InProcessServer.StartAsync(_data.Path))
+        {
+            var again = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "lost", "--batch", "100", "--state-dir", state.Path);
+            Assert.True(again.ExitCode == 0, again.Output + again.Error);
+            Assert.Contains("0 points uploaded, 1,000 already there", again.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 1_000).Select(i => (long)i), IndependentEvents.Scalars(_data.Path, "lost", "run").Select(p => p.Step).Order());
+    }
+
+    [Fact]
     public async Task Upload_ServiceHoldsBatchesTheLedgerDoesNotKnow_RefusesToGuessAndSendsNothing()
     {
         await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))

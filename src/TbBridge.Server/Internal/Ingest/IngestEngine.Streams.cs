@@ -1,4 +1,5 @@
 using TbBridge.Analysis;
+using TbBridge.Events;
 
 namespace TbBridge.Server.Internal.Ingest;
 
@@ -269,6 +270,13 @@ internal sealed partial class IngestEngine
             }
         }
 
+        bool rebuilt = false;
+        if (state is null && !_store.IsShared && RebuildFromFiles(identity) is { } found)
+        {
+            state = found;
+            rebuilt = true;
+        }
+
         string relative = state?.File ?? NewRelativeFile(identity, workerFiles);
         string path = Path.Combine(DataDirectory, relative);
         for (int attempt = 0; state?.File is null && File.Exists(path); attempt++)
@@ -291,8 +299,13 @@ internal sealed partial class IngestEngine
             offset = 0;
         }
 
-        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile) { Epoch = epoch, Progress = _store.IsShared ? new StreamProgress() : null };
-        if (state is null || state.File != relative || state.FileOffset != offset)
+        var session = new StreamSession(identity, path, relative, state?.LastSequence ?? 0, offset, OpenFile)
+        {
+            Epoch = epoch,
+            Progress = _store.IsShared ? new StreamProgress() : null,
+            Time = _time,
+        };
+        if (rebuilt || state is null || state.File != relative || state.FileOffset != offset)
         {
             // Named in the resume state now, at open (so the first batch does not wait for a durable SQLite commit of
             // its own), and at the offset the session starts from (a file that had gone starts again at 0).
@@ -310,6 +323,43 @@ internal sealed partial class IngestEngine
         }
 
         return session;
+    }
+
+    /// <summary>
+    /// The state of a stream id tbbridge.db does not know (it was lost, or restored from before the stream began), from
+    /// its commit markers: the worker's event files that no known stream owns are read for the last marker naming the
+    /// id, and the stream resumes after it, so a client that resumes from the service's last sequence doubles nothing.
+    /// Null when no file names it (a new stream). Only the files of the stream's own worker are read.
+    /// </summary>
+    private StreamState? RebuildFromFiles(StreamIdentity identity)
+    {
+        string directory = Path.GetFullPath(Path.Combine([DataDirectory, identity.Project, .. identity.Run.Split('/'), identity.Worker]));
+        if (!directory.StartsWith(DataDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        HashSet<string> owned;
+        lock (_gate)
+        {
+            owned = _states.Values.Where(s => s.File is not null).Select(s => Path.GetFullPath(Path.Combine(DataDirectory, s.File!))).ToHashSet(StringComparer.Ordinal);
+        }
+
+        StreamState? best = null;
+        foreach (string file in Directory.EnumerateFiles(directory).Where(f => EventFileNames.IsEventFile(Path.GetFileName(f)) && !owned.Contains(f)))
+        {
+            if (CommitMarker.FindLast(file, identity.StreamId, 0) is { } proven && proven.Sequence > (best?.LastSequence ?? 0))
+            {
+                best = new StreamState(identity, proven.Sequence, Path.GetRelativePath(DataDirectory, file), proven.End);
+            }
+        }
+
+        if (best is not null)
+        {
+            IngestLog.StreamRebuiltFromFile(_logger, identity.StreamId, best.File!, best.LastSequence);
+        }
+
+        return best;
     }
 
     /// <summary>

@@ -78,8 +78,9 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
             if (!_store.IsShared)
             {
                 // Replicas never cut a file at start: another may be writing it. A stream is cut back when it is claimed.
-                _states[state.Identity.Key] = state;
-                Recover(state);
+                var recovered = MoveForwardToMarkers(state);
+                _states[state.Identity.Key] = recovered;
+                Recover(recovered);
             }
 
             var run = _runs.GetOrAdd(state.Identity.Project, state.Identity.Run);
@@ -159,6 +160,30 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
                 _states[state.Identity.Key] = state.Delta is null ? state : state with { Delta = null };
             }
         }
+    }
+
+    /// <summary>
+    /// A state older than its file (tbbridge.db restored from a backup, or saved late): the commit markers past its
+    /// offset prove later commits were fsynced, and perhaps acked, so the state moves forward to the last of them
+    /// (saved before anything is cut) and only what follows that marker is cut.
+    /// </summary>
+    private StreamState MoveForwardToMarkers(StreamState state)
+    {
+        if (state.File is null)
+        {
+            return state;
+        }
+
+        string path = Path.Combine(DataDirectory, state.File);
+        if (CommitMarker.FindLast(path, state.Identity.StreamId, state.FileOffset) is not { } proven || proven.Sequence < state.LastSequence)
+        {
+            return state;
+        }
+
+        var forward = state with { LastSequence = proven.Sequence, FileOffset = proven.End };
+        _store.SaveAll([forward]);
+        IngestLog.RecoveryMovedForward(_logger, state.Identity.StreamId, path, state.LastSequence, proven.Sequence, proven.End - state.FileOffset);
+        return forward;
     }
 
     /// <summary>Cuts a stream's file back to the offset of its last durable sequence (the rest was never acked); a file with nothing durable goes.</summary>

@@ -26,6 +26,12 @@ internal static partial class IngestLog
     [LoggerMessage(105, LogLevel.Warning, "Recovery: stream {StreamId}'s file {File} could not be read back for its analysis")]
     public static partial void ReplayFailed(ILogger logger, string streamId, string file, Exception exception);
 
+    [LoggerMessage(107, LogLevel.Warning, "Recovery: stream {StreamId}'s file {File} holds commits past its saved state (tbbridge.db is older than the file): moved from sequence {SavedSequence} to {ProvenSequence}, keeping {Bytes} more bytes")]
+    public static partial void RecoveryMovedForward(ILogger logger, string streamId, string file, ulong savedSequence, ulong provenSequence, long bytes);
+
+    [LoggerMessage(108, LogLevel.Warning, "Stream {StreamId} was unknown to tbbridge.db, but {File} holds its commits up to sequence {Sequence}: it resumes from there")]
+    public static partial void StreamRebuiltFromFile(ILogger logger, string streamId, string file, ulong sequence);
+
     [LoggerMessage(119, LogLevel.Warning, "New streams are refused: {Open} of this process's {Limit} file descriptors are open, and {Reserve} are kept free for the runtime (raise ulimit -n, or fewer workers per replica); streams already open go on")]
     public static partial void NearDescriptorLimit(ILogger logger, int open, int limit, int reserve);
 }

@@ -6,8 +6,8 @@ namespace TbBridge.Server.Internal.Ingest;
 internal sealed partial class StreamSession
 {
     /// <summary>
-    /// Hands buffered records to the OS and captures what a commit will cover: the last sequence written and
-    /// the file length it ends at. Null when nothing changed since the last commit, or the session failed.
+    /// Appends the commit's marker, hands buffered records to the OS and captures what a commit will cover: the last
+    /// sequence written and the file length it ends at. Null when nothing changed since the last commit, or the session failed.
     /// </summary>
     public PreparedCommit? PrepareCommit()
     {
@@ -16,6 +16,12 @@ internal sealed partial class StreamSession
             if (!_dirty || _disposed || Failure is not null || _writer is null)
             {
                 return null;
+            }
+
+            if (_lastWritten > 0)
+            {
+                // Fsynced with the batches it follows: the file itself proves this commit (see CommitMarker).
+                _writer.WriteEvent(_encoder.LogMessage(Time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, CommitMarker.Message(Identity.StreamId, _lastWritten)));
             }
 
             _writer.Flush();

@@ -53,6 +53,9 @@ internal sealed partial class StreamSession : IDisposable
     /// <summary>What arrived since the last commit, for a shared run registry; null with a store of one service.</summary>
     public StreamProgress? Progress { get; init; }
 
+    /// <summary>The clock of the commit markers' wall time.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>This stream's worker analysis; set by the engine right after creation.</summary>
     public IStreamAnalysis? Analysis { get; set; }
 
