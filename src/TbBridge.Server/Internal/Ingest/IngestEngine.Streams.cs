@@ -182,7 +182,10 @@ internal sealed partial class IngestEngine
                 {
                     // The end-of-run checks see every point: the replay and the batches that waited behind it first.
                     await worker.CaughtUp.ConfigureAwait(false);
-                    worker.Analysis?.Complete();
+                    if (!worker.Incomplete)
+                    {
+                        worker.Analysis?.Complete();
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -448,7 +451,8 @@ internal sealed partial class IngestEngine
             }
             catch (OperationCanceledException)
             {
-                return; // the service stops: nothing waits for this analysis any more
+                analysis.Incomplete = true; // the service stops: its end-of-run checks would judge half a run
+                return;
             }
             finally
             {

@@ -45,6 +45,9 @@ internal sealed class WorkerAnalysis
     /// <summary>Alerts raised during a replay that had not been raised before it (the service stopped in between).</summary>
     public int FoundOnReplay { get; set; }
 
+    /// <summary>Set when its replay was stopped (the service stops): it has not seen the worker's points, so its end-of-run checks do not run.</summary>
+    public bool Incomplete { get; set; }
+
     /// <summary>Completes when the replay and the batches that waited behind it have been fed.</summary>
     public Task CaughtUp => Volatile.Read(ref _caughtUp);
 
