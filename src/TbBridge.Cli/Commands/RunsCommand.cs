@@ -37,8 +37,16 @@ internal static class RunsCommand
 
         try
         {
-            var response = await client.ListRunsAsync(new ListRunsRequest { Project = project }, headers, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var runs = response.Runs.ToArray();
+            var runs = new List<RunSummary>();
+            string pageToken = "";
+            do
+            {
+                var response = await client.ListRunsAsync(new ListRunsRequest { Project = project, PageSize = 1000, PageToken = pageToken }, headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+                runs.AddRange(response.Runs);
+                pageToken = response.NextPageToken;
+            }
+            while (pageToken.Length > 0);
+
             if (json)
             {
                 await JsonOutput.WriteAsync(context.Out, writer => RunsTable.Json(writer, runs), cancellationToken).ConfigureAwait(false);

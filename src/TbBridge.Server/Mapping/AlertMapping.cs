@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using TbBridge.Analysis;
 using TbBridge.Protocol.V1;
 using TbBridge.Server.Internal.Alerts;
@@ -45,6 +46,32 @@ internal static class AlertMapping
         CanRead = canRead,
     };
 
+    /// <summary>The UTF-8 bytes of the tags one <c>GetRun</c> lists at most: a run's response stays far below a default client's 4 MiB.</summary>
+    public const int MaxTagBytes = 1024 * 1024;
+
+    /// <summary>A <c>ListRuns</c> page token: the last run listed, which the next page starts after.</summary>
+    public static string ToRunPageToken(string project, string run) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(project + "\n" + run));
+
+    /// <summary>The (project, run) a <c>ListRuns</c> page starts after; (null, null) for the first page, null when the token was not issued by this service.</summary>
+    public static (string? Project, string? Run)? FromRunPageToken(string token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return (null, null);
+        }
+
+        var bytes = new byte[token.Length];
+        if (!Convert.TryFromBase64String(token, bytes, out int length))
+        {
+            return null;
+        }
+
+        string key = Encoding.UTF8.GetString(bytes, 0, length);
+        int split = key.IndexOf('\n', StringComparison.Ordinal);
+        return split < 0 ? null : (key[..split], key[(split + 1)..]);
+    }
+
     public static string ToPageToken(long lastId) => lastId.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The id a page starts after; null when the token was not issued by this service.</summary>
@@ -81,7 +108,19 @@ internal static class AlertMapping
     public static RunDetails ToDetails(RunStatus run, DateTimeOffset now)
     {
         var details = new RunDetails { Summary = ToSummary(run, now), Points = run.Points };
-        details.Tags.Add(run.Tags);
+        long bytes = 0;
+        foreach (string tag in run.Tags)
+        {
+            bytes += Encoding.UTF8.GetByteCount(tag);
+            if (bytes > MaxTagBytes)
+            {
+                details.TagsOmitted = run.Tags.Count - details.Tags.Count;
+                break;
+            }
+
+            details.Tags.Add(tag);
+        }
+
         details.Workers.Add(run.Workers);
         foreach (var (severity, count) in run.AlertCounts)
         {

@@ -124,10 +124,30 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
     {
         var caller = context.Authenticate(_authenticator, _logger);
         CheckReadable(caller, request.Project);
-        var response = new ListRunsResponse();
-        response.Runs.Add(_runs.All()
+        if (request.PageSize < 0 || request.PageSize > MaxPageSize)
+        {
+            throw Refuse(caller, StatusCode.InvalidArgument, $"page_size must be between 0 and {MaxPageSize}.");
+        }
+
+        var (afterProject, afterRun) = AlertMapping.FromRunPageToken(request.PageToken)
+            ?? throw Refuse(caller, StatusCode.InvalidArgument, "page_token was not issued by this service.");
+        int pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+
+        // (project, run) in ordinal order: a page starts after the last run of the one before, so a run that appears
+        // meanwhile is listed once, on the page its name falls on, and none is listed twice.
+        var page = _runs.All()
             .Where(r => caller.CanRead(r.Project) && (string.IsNullOrEmpty(request.Project) || r.Project == request.Project))
-            .Select(r => AlertMapping.ToSummary(r, _time.GetUtcNow())));
+            .Where(r => afterProject is null || CompareRuns(r.Project, r.Run, afterProject, afterRun!) > 0)
+            .OrderBy(r => r.Project, StringComparer.Ordinal).ThenBy(r => r.Run, StringComparer.Ordinal)
+            .Take(pageSize + 1)
+            .ToArray();
+        var response = new ListRunsResponse();
+        response.Runs.Add(page.Take(pageSize).Select(r => AlertMapping.ToSummary(r, _time.GetUtcNow())));
+        if (page.Length > pageSize)
+        {
+            response.NextPageToken = AlertMapping.ToRunPageToken(page[pageSize - 1].Project, page[pageSize - 1].Run);
+        }
+
         return Task.FromResult(response);
     }
 
@@ -143,6 +163,12 @@ internal sealed class AlertGrpcService : AlertService.AlertServiceBase
         var run = _runs.Find(request.Project, request.Run)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"No run {request.Project}/{request.Run}."));
         return Task.FromResult(AlertMapping.ToDetails(run, _time.GetUtcNow()));
+    }
+
+    private static int CompareRuns(string project, string run, string otherProject, string otherRun)
+    {
+        int byProject = string.CompareOrdinal(project, otherProject);
+        return byProject != 0 ? byProject : string.CompareOrdinal(run, otherRun);
     }
 
     private void CheckReadable(Caller caller, string? project)

@@ -105,6 +105,10 @@ public sealed class AlertHubHistoryTests : IDisposable
 
         public long MaxId() => inner.MaxId();
 
+        public long ReservedId() => inner.ReservedId();
+
+        public void ReserveIds(long upTo) => inner.ReserveIds(upTo);
+
         public AlertRecord? Add(AlertRecord alert) => inner.Add(alert);
 
         public IReadOnlyList<AlertRecord> Query(AlertQuery query, long afterId, long upToId, int limit)

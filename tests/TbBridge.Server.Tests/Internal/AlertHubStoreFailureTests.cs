@@ -62,6 +62,68 @@ public sealed class AlertHubStoreFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task Raise_AfterTheProcessDiedWithAnAlertWaitingForTheStore_NeverGivesItsIdToAnother()
+    {
+        var options = Options.Create(new TbBridgeServerOptions());
+        var seen = new List<long>();
+        {
+            // The first process: one alert stored, then one that waits for a locked store when the process dies.
+            using var store = new AlertStore(DatabasePath, busyTimeout: TimeSpan.FromMilliseconds(200));
+            await using var webhooks = new WebhookDispatcher(options, TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
+            var hub = new AlertHub(store, webhooks, options, new FakeTimeProvider(), NullLogger<AlertHub>.Instance);
+            using var watcher = hub.Subscribe(Everything, includeHistory: false);
+            hub.Raise(Stream, NanAlert(10));
+            using var locker = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+            locker.Open();
+            using (var begin = locker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE";
+                begin.ExecuteNonQuery();
+            }
+
+            hub.Raise(Stream, NanAlert(20));
+            Assert.Equal(1, hub.Unstored);
+            while (watcher.Alerts.TryRead(out var alert))
+            {
+                seen.Add(alert.Id);
+            }
+
+            // The process dies here: the hub is never disposed, and the waiting alert is never stored.
+        }
+
+        Assert.Equal([1L, 2L], seen);
+        using var restartedStore = new AlertStore(DatabasePath);
+        await using var restartedWebhooks = new WebhookDispatcher(options, TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
+        using var restarted = new AlertHub(restartedStore, restartedWebhooks, options, TimeProvider.System, NullLogger<AlertHub>.Instance);
+        var next = restarted.Raise(Stream, NanAlert(30));
+
+        // A watcher that skips the ids it has seen gets the new alert: its id was never handed out before.
+        Assert.DoesNotContain(next.Id, seen);
+        Assert.True(next.Id > seen.Max());
+        Assert.Equal([(1L, 10L), (next.Id, 30L)], restarted.List(Everything, 0, 100).Select(a => (a.Id, a.Step)));
+    }
+
+    [Fact]
+    public async Task Raise_AfterACleanStop_NumbersOnFromTheLastId()
+    {
+        var options = Options.Create(new TbBridgeServerOptions());
+        for (int start = 0; start < 2; start++)
+        {
+            using var store = new AlertStore(DatabasePath);
+            await using var webhooks = new WebhookDispatcher(options, TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
+            using var hub = new AlertHub(store, webhooks, options, TimeProvider.System, NullLogger<AlertHub>.Instance);
+            for (int i = 0; i < 3; i++)
+            {
+                hub.Raise(Stream, NanAlert((start * 3) + i));
+            }
+        }
+
+        using var reopened = new AlertStore(DatabasePath);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], reopened.Query(Everything, 0, long.MaxValue, 100).Select(a => a.Id));
+        Assert.Equal(6, reopened.ReservedId());
+    }
+
+    [Fact]
     public async Task Subscribe_WhileAlertsAreRaised_EachWatcherSeesEveryLaterAlertExactlyOnceInOrder()
     {
         const int count = 3000;

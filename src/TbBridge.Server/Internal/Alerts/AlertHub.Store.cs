@@ -12,6 +12,16 @@ internal sealed partial class AlertHub
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
 
+    /// <summary>Ids reserved in the store at a time, ahead of those handed out; renewed when half are used.</summary>
+    private const int IdBlock = 100;
+
+    /// <summary>
+    /// The highest id reserved in the store (<see cref="IAlertStore.ReserveIds"/>): an alert's id is handed out to
+    /// watchers and webhooks before the alert is stored, so a restart numbers after this, and an alert lost with the
+    /// process (it waited for a failing store) never lends its id to another. Guarded by <see cref="_storeGate"/>.
+    /// </summary>
+    private long _reserved;
+
     /// <summary>Raised, not yet stored, oldest first; guarded by <see cref="_gate"/>.</summary>
     private readonly Queue<AlertRecord> _unstored = new();
 
@@ -56,7 +66,34 @@ internal sealed partial class AlertHub
         int lost = Unstored;
         if (lost > 0)
         {
+            // Their ids stay reserved: the next start numbers after them.
             Log.AlertsNotStored(_logger, lost);
+        }
+        else if (!_store.IsShared)
+        {
+            // Every alert is stored: give back the ids reserved and not used, so the next start numbers on from the last.
+            lock (_storeGate)
+            {
+                try
+                {
+                    _store.ReserveIds(Interlocked.Read(ref _lastId));
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.AlertStoreFailed(_logger, Interlocked.Read(ref _lastId), 0, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>Reserves the next block of ids once half of the last is handed out (caller holds <see cref="_storeGate"/>, or is the constructor).</summary>
+    private void ReserveAhead()
+    {
+        long last = Interlocked.Read(ref _lastId);
+        if (last + (IdBlock / 2) >= _reserved)
+        {
+            _store.ReserveIds(last + IdBlock);
+            _reserved = last + IdBlock;
         }
     }
 
@@ -87,6 +124,11 @@ internal sealed partial class AlertHub
 
                 try
                 {
+                    if (!_store.IsShared)
+                    {
+                        ReserveAhead();
+                    }
+
                     _store.Add(next);
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -34,8 +34,21 @@ internal sealed partial class AlertHub : IDisposable
         _time = time;
         _logger = logger;
         _watchCapacity = options.Value.WatchQueueCapacity;
-        _lastId = store.MaxId();
+        _lastId = Math.Max(store.MaxId(), store.ReservedId());
+        _reserved = _lastId;
         _retry = time.CreateTimer(_ => Store(retrying: true), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (!store.IsShared)
+        {
+            // Ahead of the first alert, while the store is most likely to work (see AlertHub.Store.cs).
+            try
+            {
+                ReserveAhead();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.AlertStoreFailed(_logger, _lastId + 1, 0, ex);
+            }
+        }
         if (store.IsShared)
         {
             store.Published += Publish;

@@ -19,6 +19,15 @@ internal interface IAlertStore : IDisposable
     long MaxId();
 
     /// <summary>
+    /// The highest id the hub of one service may have handed out (<see cref="ReserveIds"/>): the next start numbers
+    /// after it, so an alert lost while it waited for the store never lends its id to another. 0 for a shared store.
+    /// </summary>
+    long ReservedId();
+
+    /// <summary>Records durably that ids up to <paramref name="upTo"/> may be handed out; a shared store numbers alerts itself and ignores it.</summary>
+    void ReserveIds(long upTo);
+
+    /// <summary>
     /// Stores an alert; storing it again (a retry after an unclear failure) changes nothing. A store of one service
     /// keeps the hub's id; a shared store gives its own, and returns null when the same condition was stored before.
     /// </summary>

@@ -32,16 +32,35 @@ internal sealed class RunAnalysis : IStreamAnalysis
         }
     }
 
-    public long Replay(IReadOnlyList<string> files)
+    public long Replay(IReadOnlyList<(string File, long Length)> files, CancellationToken cancellationToken)
     {
         long before = _analyzer.PointsObserved;
         var decoder = new EventDecoder();
-        foreach (string file in files)
+        foreach (var (file, length) in files)
         {
-            // The files were cut back to what was acked at start: a damaged record here is skipped, as `tbbridge analyze` skips it.
-            foreach (var evt in RunReader.ReadFile(file, decoder))
+            using var reader = new EventFileReader(file);
+            foreach (var record in reader.ReadToEnd())
             {
-                EventReplay.Feed(_analyzer, evt);
+                if (record.Offset >= length)
+                {
+                    break; // written after the replay began: the live batches that wait behind it carry these points
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                DecodedEvent? evt;
+                try
+                {
+                    evt = decoder.Decode(record.Payload.Span);
+                }
+                catch (InvalidDataException)
+                {
+                    continue; // the files were cut back to what was acked: a damaged record is skipped, as `tbbridge analyze` skips it
+                }
+
+                if (evt is not null)
+                {
+                    EventReplay.Feed(_analyzer, evt);
+                }
             }
         }
 

@@ -8,8 +8,11 @@ internal interface IStreamAnalysis
 {
     void Observe(IngestBatch batch);
 
-    /// <summary>Feeds the worker's own event files, oldest first: the analysis of a run the service held before it started. Returns the points fed.</summary>
-    long Replay(IReadOnlyList<string> files);
+    /// <summary>
+    /// Feeds the worker's own event files, oldest first, each up to its length (what was durable when the replay began;
+    /// a live stream may be appending to the last): the analysis of a run the service held before it started. Returns the points fed.
+    /// </summary>
+    long Replay(IReadOnlyList<(string File, long Length)> files, CancellationToken cancellationToken);
 
     /// <summary>The worker's stream ended cleanly: the end-of-run checks run.</summary>
     void Complete();

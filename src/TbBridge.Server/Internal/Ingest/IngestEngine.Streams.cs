@@ -147,7 +147,7 @@ internal sealed partial class IngestEngine
         _committer!.Notify();
         try
         {
-            session.Analysis?.Observe(batch);
+            session.Analysis?.Feed(batch, session.Aborted);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -177,11 +177,16 @@ internal sealed partial class IngestEngine
         Exception? error = null;
         try
         {
-            if (completed)
+            if (completed && session.Analysis is { } worker)
             {
                 try
                 {
-                    session.Analysis?.Complete();
+                    // The end-of-run checks see every point: the replay and the batches that waited behind it first.
+                    await worker.CaughtUp.ConfigureAwait(false);
+                    if (!worker.Incomplete)
+                    {
+                        worker.Analysis?.Complete();
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -379,7 +384,7 @@ internal sealed partial class IngestEngine
         bool created = analysis is null;
         if (analysis is null)
         {
-            var owner = analysis = new WorkerAnalysis(_alerts.RaisedKeys(identity));
+            var owner = analysis = new WorkerAnalysis(identity, _alerts.RaisedKeys(identity));
             owner.Analysis = _analysisFactory.Create(identity, alert => RouteOnce(owner, alert));
         }
 
@@ -391,10 +396,10 @@ internal sealed partial class IngestEngine
 
         try
         {
-            session.Analysis = analysis.Analysis;
+            session.Analysis = analysis;
             if (created)
             {
-                Replay(identity, analysis, workerFiles);
+                BeginReplay(identity, analysis, workerFiles);
             }
 
             if (created || analysis.NeedsRestate)
@@ -409,7 +414,7 @@ internal sealed partial class IngestEngine
             {
                 if (created && _analyses.TryGetValue(identity.WorkerKey, out var current) && current == analysis)
                 {
-                    _analyses.Remove(identity.WorkerKey); // half replayed: the next open builds it again
+                    _analyses.Remove(identity.WorkerKey); // not restated: the next open builds it again
                 }
                 else
                 {
@@ -421,38 +426,57 @@ internal sealed partial class IngestEngine
         }
     }
 
-    /// <summary>Routes an alert the worker has not raised before; one that cannot be routed may be raised again by a later replay.</summary>
+    /// <summary>
+    /// Routes an alert the worker has not raised before; one that cannot be routed may be raised again by a later replay.
+    /// One raised while the worker has no stream (a replay or the batches behind it still running after its stream
+    /// broke) is published and stored at once, and its text reaches the run with the worker's next stream.
+    /// </summary>
     private void RouteOnce(WorkerAnalysis owner, Alert alert)
     {
-        if (owner.Current is not { } current || !owner.TryClaim(alert))
+        if (!owner.TryClaim(alert))
         {
             return;
         }
 
+        var current = owner.Current;
+        var identity = current?.Identity ?? owner.Worker;
         try
         {
-            _alerts.Route(current, alert);
+            if (current is null)
+            {
+                owner.NeedsRestate = true;
+                _alerts.RouteDetached(identity, alert);
+            }
+            else
+            {
+                _alerts.Route(current, alert);
+            }
+
             owner.FoundOnReplay += owner.Replaying ? 1 : 0;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             owner.Release(alert);
-            IngestLog.AlertNotRouted(_logger, alert.Kind, current.Identity.Project, current.Identity.Run, current.Identity.Worker, ex);
+            IngestLog.AlertNotRouted(_logger, alert.Kind, identity.Project, identity.Run, identity.Worker, ex);
         }
     }
 
-    /// <summary>Feeds a new analysis the worker's durable files, oldest first: the service's own copy of what it was sent before.</summary>
-    private void Replay(StreamIdentity identity, WorkerAnalysis analysis, IReadOnlyList<(string File, long Length)>? workerFiles)
+    /// <summary>
+    /// Feeds a new analysis the worker's durable files, oldest first (the service's own copy of what it was sent
+    /// before), in the background: the stream's open does not wait for it, and its live batches are analysed after it.
+    /// </summary>
+    private void BeginReplay(StreamIdentity identity, WorkerAnalysis analysis, IReadOnlyList<(string File, long Length)>? workerFiles)
     {
-        string[] files;
+        (string File, long Length)[] files;
         lock (_gate)
         {
             // A shared store names the worker's files itself: this replica's cache knows only the streams it held.
+            // Each is read up to what was durable now; the stream being opened may append to the last meanwhile.
             files = (workerFiles?.Select(f => new StreamState(identity, 0, f.File, f.Length)) ?? _states.Values)
                 .Where(s => s.Identity.WorkerKey == identity.WorkerKey && s.File is not null && s.FileOffset > 0)
-                .Select(s => Path.Combine(DataDirectory, s.File!))
-                .Where(File.Exists)
-                .OrderBy(Path.GetFileName, StringComparer.Ordinal)
+                .Select(s => (File: Path.Combine(DataDirectory, s.File!), Length: s.FileOffset))
+                .Where(f => File.Exists(f.File))
+                .OrderBy(f => Path.GetFileName(f.File), StringComparer.Ordinal)
                 .ToArray();
         }
 
@@ -461,20 +485,42 @@ internal sealed partial class IngestEngine
             return;
         }
 
-        try
+        var stopping = _stoppingSource.Token;
+        analysis.Replaying = true;
+        analysis.BeginCatchUp(() =>
         {
-            analysis.Replaying = true;
-            long points = analysis.Analysis!.Replay(files);
-            IngestLog.AnalysisReplayed(_logger, identity.Project, identity.Run, identity.Worker, files.Length, points, analysis.FoundOnReplay);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            IngestLog.ReplayFailed(_logger, identity.StreamId, string.Join(", ", files), ex);
-        }
-        finally
-        {
-            analysis.Replaying = false;
-        }
+            try
+            {
+                long points = analysis.Analysis!.Replay(files, stopping);
+                Interlocked.Increment(ref _replays);
+                IngestLog.AnalysisReplayed(_logger, identity.Project, identity.Run, identity.Worker, files.Length, points, analysis.FoundOnReplay);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                IngestLog.ReplayFailed(_logger, identity.StreamId, string.Join(", ", files.Select(f => f.File)), ex);
+            }
+            catch (OperationCanceledException)
+            {
+                analysis.Incomplete = true; // the service stops: its end-of-run checks would judge half a run
+                return;
+            }
+            finally
+            {
+                analysis.Replaying = false;
+            }
+
+            while (analysis.NextWaiting() is { } batch)
+            {
+                try
+                {
+                    analysis.Analysis!.Observe(batch);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    IngestLog.AnalysisFailed(_logger, identity.Project, identity.Run, identity.Worker, ex);
+                }
+            }
+        });
     }
 
     /// <summary>Lets another replica take the stream at once; failing that, it waits for this replica's claim to age out.</summary>

@@ -35,6 +35,8 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
     private readonly HashSet<StreamKey> _opening = [];
     private readonly Dictionary<WorkerKey, StreamKey> _liveWorkers = [];
     private readonly Dictionary<WorkerKey, WorkerAnalysis> _analyses = [];
+    private readonly CancellationTokenSource _stoppingSource = new();
+    private long _replays;
     private bool _nearDescriptorLimit; // logged once per time the limit is reached, not per refused stream
     private StreamSession[] _activeSnapshot = [];
     private GroupCommitter? _committer;
@@ -66,6 +68,9 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
 
     /// <summary>True between start and the beginning of shutdown.</summary>
     public bool IsRunning => _committer is not null && !_stopping;
+
+    /// <summary>Worker analyses rebuilt from the worker's files so far (a restart, a takeover, a run continued after its clean end).</summary>
+    public long AnalysisReplays => Interlocked.Read(ref _replays);
 
     /// <summary>Group commits run so far.</summary>
     public long CommitCycles => _committer?.Cycles ?? 0;
@@ -134,6 +139,7 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
         }
 
         _store.Dispose();
+        _stoppingSource.Dispose();
     }
 
     private void BeginShutdown()
@@ -144,6 +150,8 @@ internal sealed partial class IngestEngine : IHostedService, IAsyncDisposable
             _stopping = true;
             sessions = [.. _active.Values];
         }
+
+        _stoppingSource.Cancel(); // replays in the background stop
 
         foreach (var session in sessions)
         {

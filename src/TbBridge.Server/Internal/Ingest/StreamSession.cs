@@ -57,7 +57,7 @@ internal sealed partial class StreamSession : IDisposable
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>This stream's worker analysis; set by the engine right after creation.</summary>
-    public IStreamAnalysis? Analysis { get; set; }
+    public WorkerAnalysis? Analysis { get; set; }
 
     /// <summary>The event file, absolute.</summary>
     public string FilePath { get; }

@@ -61,6 +61,13 @@ internal sealed partial class PostgresAlertStore : IAlertStore
         }
     }
 
+    /// <summary>Ids come from the table's sequence, which never gives one twice: nothing to reserve.</summary>
+    public long ReservedId() => 0;
+
+    public void ReserveIds(long upTo)
+    {
+    }
+
     public long MaxId() => Guard(() =>
     {
         using var connection = _replica.DataSource.OpenConnection();

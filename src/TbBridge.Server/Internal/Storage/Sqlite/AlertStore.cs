@@ -52,6 +52,8 @@ internal sealed class AlertStore : IAlertStore
         AddMissingColumns();
         // A stream's open reads its worker's alerts (AlertHub.OfWorker): by this index, not by a scan of its run's.
         SqliteDatabase.Execute(_connection, "CREATE INDEX IF NOT EXISTS alerts_worker ON alerts(project, run, worker)");
+        // The highest id the hub may have handed out, ahead of what is stored (AlertHub.Store.cs): one row.
+        SqliteDatabase.Execute(_connection, "CREATE TABLE IF NOT EXISTS alert_ids (only INTEGER PRIMARY KEY CHECK (only = 1), reserved INTEGER NOT NULL)");
     }
 
     /// <summary>One service numbers its alerts in the hub.</summary>
@@ -71,6 +73,25 @@ internal sealed class AlertStore : IAlertStore
         using var command = reader.CreateCommand();
         command.CommandText = "SELECT COALESCE(MAX(id), 0) FROM alerts";
         return (long)command.ExecuteScalar()!;
+    }
+
+    public long ReservedId()
+    {
+        using var reader = SqliteDatabase.OpenReader(_readers);
+        using var command = reader.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(reserved), 0) FROM alert_ids";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public void ReserveIds(long upTo)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO alert_ids (only, reserved) VALUES (1, $upTo) ON CONFLICT (only) DO UPDATE SET reserved = excluded.reserved";
+            command.Parameters.AddWithValue("$upTo", upTo);
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Stores an alert under the id the hub gave it; storing it again (a retry after an unclear failure) changes nothing.</summary>
