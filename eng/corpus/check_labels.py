@@ -18,6 +18,7 @@ import statistics
 import sys
 
 from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.util import tensor_util
 
 TAGS = {  # role -> tag, per habit
     "plain": {"loss": "train/loss", "val_loss": "val/loss", "val_acc": "val/accuracy", "grad": "grad_norm",
@@ -26,6 +27,10 @@ TAGS = {  # role -> tag, per habit
     "lightning": {"loss": "train_loss_step", "loss_epoch": "train_loss_epoch", "val_loss": "val_loss",
                   "val_acc": "val_acc", "grad": "grad_2.0_norm_total"},
     "minimal": {"loss": "loss", "val_loss": "val_loss"},
+    # Keras: two runs (train/, validation/) with the same tag names, prefixed here by their folder; the epoch means
+    # on the epoch axis are what a Keras user reads
+    "keras": {"loss": "train/epoch_loss", "val_loss": "validation/epoch_loss", "val_acc": "validation/epoch_accuracy",
+              "batch_loss": "train/batch_loss"},
 }
 # What the injected fault would be expected to show, to report disagreements (not used for the labels).
 EXPECTED = {"lr_too_high": {"divergence", "nan_inf"}, "nan_batch": {"nan_inf"}, "dead_relu": {"dead_relu"},
@@ -56,9 +61,20 @@ def log_z(value, prev):
 
 
 def load(run_dir):
-    ea = event_accumulator.EventAccumulator(run_dir, size_guidance={"scalars": 0, "histograms": 0})
+    if os.path.isdir(os.path.join(run_dir, "train")):  # Keras's layout: one run per folder, the same tag names
+        scalars, hists = {}, {}
+        for sub in ("train", "validation"):
+            s, h = load(os.path.join(run_dir, sub))
+            scalars.update({f"{sub}/{t}": v for t, v in s.items()})
+            hists.update({f"{sub}/{t}": v for t, v in h.items()})
+        return scalars, hists
+    ea = event_accumulator.EventAccumulator(run_dir, size_guidance={"scalars": 0, "histograms": 0, "tensors": 0})
     ea.Reload()
     scalars = {t: [(e.step, e.value) for e in ea.Scalars(t)] for t in ea.Tags()["scalars"]}
+    # TF2 writers (Keras) store a scalar as a 0-d tensor with the scalars plugin's metadata, not as a simple_value
+    for t in ea.Tags()["tensors"]:
+        if ea.SummaryMetadata(t).plugin_data.plugin_name == "scalars":
+            scalars[t] = [(e.step, float(tensor_util.make_ndarray(e.tensor_proto))) for e in ea.Tensors(t)]
     hists = {t: [(e.step, e.histogram_value) for e in ea.Histograms(t)] for t in ea.Tags()["histograms"]}
     return scalars, hists
 
@@ -78,6 +94,14 @@ def derive(spec, scalars, hists):
         per_epoch = len(loss) // len(val_loss)
         val_loss = [((e + 1) * per_epoch - 1, v) for e, v in val_loss]
         scalars = dict(scalars, val_loss=val_loss)
+
+    if spec["habit"] == "keras":
+        # every Keras series used here is on the epoch axis: put it on the iteration axis (an epoch's last
+        # iteration, 1-based as Keras counts), so that onsets are in the iterations the batch-level tags use
+        per_epoch = spec["per_epoch"]
+        scalars = {t: [((e + 1) * per_epoch, v) for e, v in pts] if t.split("/")[-1].startswith("epoch_") else pts
+                   for t, pts in scalars.items()}
+        loss, val_loss, val_acc = (scalars.get(tags[r], []) for r in ("loss", "val_loss", "val_acc"))
 
     # nan_inf: a non-finite value in any logged loss or gradient norm (the Trainer's loss turns 0.0, its norm NaN)
     first_nf = None

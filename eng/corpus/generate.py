@@ -22,12 +22,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.datasets import load_diabetes, load_digits
+from tensorboard.compat.proto import event_pb2
+from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
 from torch.utils.tensorboard import SummaryWriter
 
 # Folds: by model family and logging habit. The rules may be tuned on one fold, never on the other.
 FOLDS = {
     "A": {"families": ["mlp", "cnn"], "habits": ["plain", "lightning"]},
-    "B": {"families": ["gru", "regression", "autoencoder"], "habits": ["trainer", "minimal"]},
+    "B": {"families": ["gru", "regression", "autoencoder"], "habits": ["trainer", "minimal", "keras"]},
 }
 CLASSIFIERS = {"mlp", "cnn", "gru"}
 
@@ -153,6 +156,24 @@ def add_histogram(writer, tag, values, step):
                              bucket_counts=counts.tolist(), global_step=step)
 
 
+class KerasWriter:
+    """What Keras's TensorBoard callback writes for one fit: two runs, `<run>/train` and `<run>/validation`, with the
+    same tag names, every scalar a TF2 tensor (scalars-plugin metadata, no simple_value), written by TensorBoard's
+    own EventFileWriter (files ending in .v2, as TF2 names them)."""
+
+    def __init__(self, run_dir):
+        self.train = EventFileWriter(os.path.join(run_dir, "train"), filename_suffix=".v2")
+        self.validation = EventFileWriter(os.path.join(run_dir, "validation"), filename_suffix=".v2")
+
+    @staticmethod
+    def scalar(writer, tag, value, step):
+        writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, summary=scalar_pb(tag, value)))
+
+    def close(self):
+        self.train.close()
+        self.validation.close()
+
+
 class Habit:
     """Writes what one habit would log. step() is called after each optimiser step, epoch_end() after each epoch."""
 
@@ -160,9 +181,12 @@ class Habit:
         self.name, self.w, self.model, self.task, self.epoch_only = name, writer, model, task, epoch_only
         self.window = []
         self.epoch_losses = []
+        self.epoch_accs = []
 
-    def step(self, gstep, loss, lr, grad_norm, opt_name):
+    def step(self, gstep, loss, lr, grad_norm, opt_name, acc=None):
         self.epoch_losses.append(loss)
+        if acc is not None:
+            self.epoch_accs.append(acc)
         if self.epoch_only:
             return
         w, n = self.w, self.name
@@ -191,11 +215,18 @@ class Habit:
                 w.add_scalar("grad_2.0_norm_total", math.sqrt(total), gstep)
         elif n == "minimal":
             w.add_scalar("loss", loss, gstep)
+        elif n == "keras":  # update_freq=10: the running mean since the epoch began, at the 1-based batch counter
+            if (gstep + 1) % 10 == 0:
+                mean = sum(self.epoch_losses) / len(self.epoch_losses)
+                w.scalar(w.train, "batch_loss", mean, gstep + 1)
+                if self.epoch_accs:
+                    w.scalar(w.train, "batch_accuracy", sum(self.epoch_accs) / len(self.epoch_accs), gstep + 1)
 
     def epoch_end(self, epoch, gstep, val_loss, val_acc, lr):
         w, n = self.w, self.name
         mean = sum(self.epoch_losses) / max(1, len(self.epoch_losses))
-        self.epoch_losses = []
+        train_acc = sum(self.epoch_accs) / len(self.epoch_accs) if self.epoch_accs else None
+        self.epoch_losses, self.epoch_accs = [], []
         if n == "plain":
             if self.epoch_only:
                 w.add_scalar("train/loss", mean, epoch)
@@ -224,6 +255,16 @@ class Habit:
             if self.epoch_only:
                 w.add_scalar("loss", mean, epoch)
             w.add_scalar("val_loss", val_loss, epoch)  # on the epoch axis, unlike `loss`
+        elif n == "keras":  # epoch_* on the 0-based epoch axis in both folders; evaluation_* on the iteration axis
+            w.scalar(w.train, "epoch_loss", mean, epoch)
+            if train_acc is not None:
+                w.scalar(w.train, "epoch_accuracy", train_acc, epoch)
+            w.scalar(w.train, "epoch_learning_rate", lr, epoch)  # Keras 3 logs it always
+            w.scalar(w.validation, "epoch_loss", val_loss, epoch)
+            w.scalar(w.validation, "evaluation_loss_vs_iterations", val_loss, gstep + 1)
+            if val_acc is not None:
+                w.scalar(w.validation, "epoch_accuracy", val_acc, epoch)
+                w.scalar(w.validation, "evaluation_accuracy_vs_iterations", val_acc, gstep + 1)
 
 
 # ---------------------------------------------------------------- one run
@@ -316,7 +357,7 @@ def run_one(out_dir, name, family, habit, scenario, seed):
 
     run_dir = os.path.join(out_dir, name)
     shutil.rmtree(run_dir, ignore_errors=True)
-    writer = SummaryWriter(run_dir)
+    writer = KerasWriter(run_dir) if habit == "keras" else SummaryWriter(run_dir)
     habit_log = Habit(habit, writer, model, task, scenario == "short_epoch_only")
     opt_name = type(opt).__name__
     gstep, nonfinite_since = 0, None
@@ -337,7 +378,8 @@ def run_one(out_dir, name, family, habit, scenario, seed):
             if collapse_step is not None and gstep >= collapse_step:
                 y = torch.zeros_like(y)  # a label bug: every target becomes class 0
             opt.zero_grad()
-            loss = loss_fn(model(x), y)
+            out = model(x)
+            loss = loss_fn(out, y)
             loss.backward()
             max_norm = 1.0 if habit == "trainer" else float("inf")  # the Trainer clips at 1.0 by default
             gn = float(torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm))
@@ -346,7 +388,8 @@ def run_one(out_dir, name, family, habit, scenario, seed):
             if sched is not None:
                 sched.step()
             lv = float(loss.detach())
-            habit_log.step(gstep, lv, cur_lr, gn, opt_name)
+            acc = float((out.detach().argmax(1) == y).float().mean()) if task["kind"] == "cls" else None
+            habit_log.step(gstep, lv, cur_lr, gn, opt_name, acc)
             if not math.isfinite(lv) and nonfinite_since is None:
                 nonfinite_since = gstep
             gstep += 1
@@ -363,6 +406,7 @@ def run_one(out_dir, name, family, habit, scenario, seed):
 
     spec = {"run": name, "family": family, "habit": habit, "scenario": scenario, "seed": seed,
             "injected": scenario in FAULTS, "task": task, "steps": gstep, "epochs": epochs, "batch": batch,
+            "per_epoch": per_epoch,
             "lr": lr, "optimizer": opt_name, "injected_step": nan_step if nan_step is not None else
             spike_step if spike_step is not None else collapse_step}
     with open(os.path.join(run_dir, "spec.json"), "w") as f:
@@ -375,6 +419,8 @@ def main():
     ap.add_argument("--out", default="/tmp/tbbridge-corpus")
     ap.add_argument("--only", default=None, help="generate only runs whose name contains this")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--replicates", type=int, default=2,
+                    help="runs per family, habit and scenario, each with its own seed (names of the 2nd on end -r2)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     n, t0 = 0, time.time()
@@ -385,14 +431,15 @@ def main():
                 for k, scenario in enumerate(FAULTS + HEALTHY):
                     if not applies(family, scenario):
                         continue
-                    name = f"{family}-{habit}-{scenario.replace('_', '-')}"
-                    if args.only and args.only not in name:
-                        continue
-                    seed = args.seed * 1000 + k
-                    t = time.time()
-                    spec = run_one(os.path.join(args.out, fold), name, family, habit, scenario, seed)
-                    n += 1
-                    print(f"{fold}/{name}: {spec['steps']} steps, {time.time() - t:.1f}s", flush=True)
+                    for r in range(args.replicates):
+                        name = f"{family}-{habit}-{scenario.replace('_', '-')}" + (f"-r{r + 1}" if r else "")
+                        if args.only and args.only not in name:
+                            continue
+                        seed = args.seed * 1000 + k + 100 * r
+                        t = time.time()
+                        spec = run_one(os.path.join(args.out, fold), name, family, habit, scenario, seed)
+                        n += 1
+                        print(f"{fold}/{name}: {spec['steps']} steps, {time.time() - t:.1f}s", flush=True)
     with open(os.path.join(args.out, "folds.json"), "w") as fh:
         json.dump(FOLDS, fh, indent=1)
     print(f"{n} runs in {time.time() - t0:.0f}s -> {args.out}")
