@@ -27,7 +27,8 @@ rootfs=$cache/$suite
 # postgresql-17: the replica tests start a throw-away cluster (tests/TbBridge.Server.Tests/Infrastructure/PostgresServer.cs).
 # chromium: the team page's browser tests (tests/TbBridge.Server.Tests/Web); dbus-x11 provides the
 # session bus its dconf-service needs, a virtual package debootstrap does not resolve.
-packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,git,postgresql-17,chromium,dbus-x11
+# docker-compose (Compose v2, no engine): resolves docker-compose.yml for tests/TbBridge.Server.Tests/Deployment.
+packages=libicu76,libssl3t64,ca-certificates,python3,python3-grpcio,python3-protobuf,python3-grpc-tools,libre2-11,git,postgresql-17,chromium,dbus-x11,docker-compose
 stamp_text="suite=$suite variant=minbase include=$packages v3"
 stamp=$rootfs/.tbbridge-rootfs
 
