@@ -37,6 +37,9 @@ internal sealed record LoadTestOptions
     /// <summary>Seconds between NaN probes.</summary>
     public double ProbeInterval { get; init; } = 0.5;
 
+    /// <summary>The slowest probes to list, each with its latency split in stages.</summary>
+    public int SlowestProbes { get; init; } = 10;
+
     /// <summary>
     /// An Npgsql connection string: start two replicas on it (one data directory), spread the workers' connections
     /// over them in turn (a load balancer by connection), raise the probes' NaNs on the first and watch on the second.
@@ -60,6 +63,7 @@ internal sealed record LoadTestOptions
                 "--server" => options with { Server = Next() },
                 "--data-dir" => options with { DataDirectory = Next() },
                 "--probe-interval" => options with { ProbeInterval = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--slowest-probes" => options with { SlowestProbes = NextInt() },
                 "--workers-per-run" => options with { WorkersPerRun = NextInt() },
                 "--rate" => options with { RatePerWorker = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--no-verify" => options with { Verify = false },

@@ -9,12 +9,14 @@ namespace TbBridge.LoadTest;
 /// <summary>
 /// Measures NaN-to-alert: every interval, a fresh run's worker sends a loss curve ending in NaN, and a
 /// Watch stream (open for the whole test) times the nan_inf alert from the moment the NaN was written.
+/// Each probe's latency is split in three by the clocks of this one machine: until the service raised the
+/// alert (its <c>raised_at</c>), until the probe's batch was acknowledged, and from raising to the watcher's read.
 /// </summary>
 internal sealed class NanProbe
 {
     private readonly GrpcChannel _channel;
     private readonly TimeSpan _interval;
-    private readonly ConcurrentDictionary<string, long> _sentAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Probe> _probes = new(StringComparer.Ordinal);
 
     private readonly GrpcChannel _watchChannel;
 
@@ -28,9 +30,11 @@ internal sealed class NanProbe
         _interval = interval;
     }
 
-    public List<double> LatenciesMs { get; } = [];
+    public int Sent => _probes.Count;
 
-    public int Sent => _sentAt.Count;
+    /// <summary>The probes whose alert arrived, in the order they were sent.</summary>
+    public IReadOnlyList<ProbeTiming> Timings =>
+        _probes.Values.Where(p => p.Read is not null).OrderBy(p => p.Number).Select(p => p.Timing()).ToList();
 
     public async Task RunAsync(CancellationToken stop)
     {
@@ -39,10 +43,11 @@ internal sealed class NanProbe
         using var watch = alerts.Watch(new WatchAlertsRequest { NewOnly = true, Filter = new AlertFilter { Project = "loadtest", Kinds = { "nan_inf" } } }, cancellationToken: watchStop.Token);
         var watcher = WatchAsync(watch);
         var ingest = new IngestService.IngestServiceClient(_channel);
+        var clock = Stopwatch.StartNew();
         int n = 0;
         while (!stop.IsCancellationRequested)
         {
-            string run = $"probe-{n++}";
+            string run = $"probe-{n}";
             using (var call = ingest.Ingest())
             {
                 await call.RequestStream.WriteAsync(new IngestRequest { Open = new OpenStream { Project = "loadtest", Run = run, Worker = "rank0", Host = "probe", StreamId = run + "-" + Guid.NewGuid().ToString("N") } });
@@ -56,11 +61,16 @@ internal sealed class NanProbe
                     batch.Scalars.WallTime.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
                 }
 
-                _sentAt[run] = Stopwatch.GetTimestamp();
+                var probe = new Probe(n++, clock.Elapsed.TotalSeconds, Stopwatch.GetTimestamp(), UnixSeconds());
+                _probes[run] = probe;
                 await call.RequestStream.WriteAsync(new IngestRequest { Batch = batch });
                 await call.RequestStream.CompleteAsync();
                 while (await call.ResponseStream.MoveNext(CancellationToken.None))
                 {
+                    if (call.ResponseStream.Current.Ack is not null && probe.AckedAfterMs is null)
+                    {
+                        probe.AckedAfterMs = Stopwatch.GetElapsedTime(probe.SentTimestamp).TotalMilliseconds;
+                    }
                 }
             }
 
@@ -78,6 +88,8 @@ internal sealed class NanProbe
         await watcher;
     }
 
+    private static double UnixSeconds() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
     private async Task WatchAsync(AsyncServerStreamingCall<Alert> watch)
     {
         try
@@ -85,12 +97,10 @@ internal sealed class NanProbe
             await foreach (var alert in watch.ResponseStream.ReadAllAsync())
             {
                 long now = Stopwatch.GetTimestamp();
-                if (_sentAt.TryGetValue(alert.Run, out long sent))
+                double nowUnix = UnixSeconds();
+                if (_probes.TryGetValue(alert.Run, out var probe))
                 {
-                    lock (LatenciesMs)
-                    {
-                        LatenciesMs.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
-                    }
+                    probe.Read = (now, alert.RaisedAt, nowUnix);
                 }
             }
         }
@@ -98,4 +108,37 @@ internal sealed class NanProbe
         {
         }
     }
+
+    private sealed class Probe(int number, double atSeconds, long sentTimestamp, double sentUnix)
+    {
+        public int Number { get; } = number;
+
+        public double AtSeconds { get; } = atSeconds;
+
+        public long SentTimestamp { get; } = sentTimestamp;
+
+        public double SentUnix { get; } = sentUnix;
+
+        public double? AckedAfterMs { get; set; }
+
+        /// <summary>When the watcher read the alert, and when the service raised it.</summary>
+        public (long Timestamp, double RaisedUnix, double ReadUnix)? Read { get; set; }
+
+        public ProbeTiming Timing()
+        {
+            var read = Read!.Value;
+            return new ProbeTiming(
+                Number,
+                AtSeconds,
+                TotalMs: Stopwatch.GetElapsedTime(SentTimestamp, read.Timestamp).TotalMilliseconds,
+                RaisedMs: (read.RaisedUnix - SentUnix) * 1000,
+                DeliveredMs: (read.ReadUnix - read.RaisedUnix) * 1000,
+                AckedMs: AckedAfterMs);
+        }
+    }
 }
+
+/// <summary>One probe, sent <paramref name="AtSeconds"/> into the test: the NaN written to the alert read (<paramref name="TotalMs"/>), of which until the service raised
+/// it (<paramref name="RaisedMs"/>, wall clocks: millisecond resolution) and from raising to the read
+/// (<paramref name="DeliveredMs"/>); <paramref name="AckedMs"/> is when the probe's own batch was acknowledged.</summary>
+internal sealed record ProbeTiming(int Number, double AtSeconds, double TotalMs, double RaisedMs, double DeliveredMs, double? AckedMs);

@@ -88,12 +88,25 @@ try
     long sent = workers.Sum(w => w.SentPoints);
     long acked2 = workers.Sum(w => w.AckedPoints);
     var ackLatencies = workers.SelectMany(w => w.AckLatenciesMs).Order().ToArray();
-    var nanLatencies = probe.LatenciesMs.Order().ToArray();
+    var timings = probe.Timings;
+    var nanLatencies = timings.Select(t => t.TotalMs).Order().ToArray();
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Sustained (t=5..{options.Seconds}s): {(ackedAtEnd - warmAcked) / (endAt - warmAt):N0} scalar points/s acked durable; whole run {ackedAtEnd / endAt:N0}/s"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Points sent {sent:N0}, acked {acked2:N0} ({(sent == acked2 ? "all acked" : "NOT ALL ACKED")})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Ack latency (write to durable ack, {ackLatencies.Length:N0} batches): p50 {Percentile(ackLatencies, 50):F1} ms, p99 {Percentile(ackLatencies, 99):F1} ms, max {ackLatencies.LastOrDefault():F1} ms"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"NaN to alert on Watch ({nanLatencies.Length} of {probe.Sent} probes): p50 {Percentile(nanLatencies, 50):F1} ms, p99 {Percentile(nanLatencies, 99):F1} ms, max {nanLatencies.LastOrDefault():F1} ms"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"NaN to alert on Watch ({nanLatencies.Length} of {probe.Sent} probes): p50 {Percentile(nanLatencies, 50):F1} ms, p99 {Percentile(nanLatencies, 99):F1} ms, p99.9 {Percentile(nanLatencies, 99.9):F1} ms, max {nanLatencies.LastOrDefault():F1} ms"));
+    foreach (var (name, stage) in new (string, Func<ProbeTiming, double>)[] { ("until raised", t => t.RaisedMs), ("raised to read", t => t.DeliveredMs), ("probe's ack", t => t.AckedMs ?? double.NaN) })
+    {
+        var sorted = timings.Select(stage).Where(double.IsFinite).Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  of which {name}: p50 {Percentile(sorted, 50):F1} ms, p99 {Percentile(sorted, 99):F1} ms, max {sorted.LastOrDefault():F1} ms"));
+    }
+
+    foreach (var t in timings.OrderByDescending(t => t.TotalMs).Take(options.SlowestProbes))
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  slow probe {t.Number} at {t.AtSeconds:F1} s: {t.TotalMs:F1} ms = raised after {t.RaisedMs:F0} ms (its batch acked after {t.AckedMs:F1} ms) + read {t.DeliveredMs:F0} ms later"));
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Load generator: GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms in all ({GC.CollectionCount(0)} gen0, {GC.CollectionCount(1)} gen1, {GC.CollectionCount(2)} gen2 collections), thread pool {ThreadPool.ThreadCount} threads"));
     if (options.PageViewers > 0)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Page: {options.PageViewers} viewers, {viewers.Requests:N0} JSON requests ({viewers.Failures} failed), {viewers.EventBytes / 1024.0:N0} KiB of events"));
