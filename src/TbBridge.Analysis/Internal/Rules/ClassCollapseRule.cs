@@ -140,6 +140,11 @@ internal sealed class ClassCollapseRule(RunContext context) : AnalysisRule(conte
             return false;
         }
 
+        if (Context.IsActive(AlertKind.ClassCollapse, s.Tag))
+        {
+            return true; // raised, and still so: no message to build
+        }
+
         var now = s.Last / scale;
         // A uniform guess over k classes scores 1/k with a loss of ln k: say so when the held-out loss sits there.
         var val = Context.ValLosses.Count > 0 ? Context.ValLosses[0] : null;
@@ -164,6 +169,11 @@ internal sealed class ClassCollapseRule(RunContext context) : AnalysisRule(conte
             return false;
         }
 
+        if (Context.IsActive(AlertKind.ClassCollapse, s.Tag))
+        {
+            return true;
+        }
+
         Raise(Descriptor, s.Tag, step, wallTime, s.Tag,
             $"{s.Tag} was {Fmt(s.Last / scale)} at every one of its {s.Count} evaluations while the training accuracy is {Fmt(gap * 100)} points above it: the held-out predictions never change (one class)",
             Evidence(("accuracy", s.Last / scale), ("evaluations", s.Count), ("accuracy_gap", gap)));
@@ -180,7 +190,7 @@ internal sealed class ClassCollapseRule(RunContext context) : AnalysisRule(conte
         var values = st.Values;
         var n = s.Count;
         if (values.Count > 16 || n < FromStartPoints || 2 * values.Count > n || !(values.Min() > 0) || values.Max() / scale > MaxOneClassShare
-            || values.Sum() / scale > 1 + 1e-6 || Context.HasLearned() || !Context.LossStalled())
+            || values.Sum() / scale > 1 + 1e-6 || Context.HasLearned() || !Context.LossStalled() || Context.IsActive(AlertKind.ClassCollapse, s.Tag))
         {
             return;
         }
@@ -196,7 +206,7 @@ internal sealed class ClassCollapseRule(RunContext context) : AnalysisRule(conte
         _scoreSeen.TryGetValue(s, out var nonZero);
         nonZero |= x > 0;
         _scoreSeen[s] = nonZero;
-        if (nonZero || s.Count < HeldEvaluations)
+        if (nonZero || s.Count < HeldEvaluations || Context.IsActive(AlertKind.ClassCollapse, s.Tag))
         {
             return;
         }
