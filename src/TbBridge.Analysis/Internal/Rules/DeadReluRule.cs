@@ -28,7 +28,7 @@ internal sealed partial class DeadReluRule(RunContext context) : AnalysisRule(co
         }
 
         var g = Context.GradientSpread();
-        if (g.FirstZero is null || !g.AnyNonZero || !Context.LossStalled() || Context.HasLearned())
+        if (g.FirstZero is null || !g.AnyNonZero || !Context.LossStalled() || Context.HasLearned() || Context.IsActive(AlertKind.DeadRelu, "zero-gradients"))
         {
             return;
         }
