@@ -80,7 +80,7 @@ public sealed partial class RunAnalyzer
 
         if (c.Role == SignalRole.LearningRate)
         {
-            _context.OnLearningRate(step, value);
+            _context.OnLearningRate(tag, step, value);
         }
 
         foreach (var rule in _rules.Before[(int)c.Role])

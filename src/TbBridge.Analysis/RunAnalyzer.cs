@@ -125,6 +125,7 @@ public sealed partial class RunAnalyzer
             {
                 SignalRole.TrainLoss => c with { Role = SignalRole.ValLoss },
                 SignalRole.TrainAccuracy => c with { Role = SignalRole.ValAccuracy },
+                SignalRole.TrainClassScore => c with { Role = SignalRole.ValClassScore },
                 _ => c,
             };
         }

@@ -44,4 +44,10 @@ public enum SignalRole
 
     /// <summary>Count of NaN or Inf values of another tag (<c>&lt;tag&gt;/nan_count</c>, <c>&lt;tag&gt;/inf_count</c>).</summary>
     NonFiniteCount,
+
+    /// <summary>Held-out recall, precision or F1 (Hugging Face Trainer's <c>eval/recall</c>, <c>eval/f1</c>): 0 means the class it scores is never predicted.</summary>
+    ValClassScore,
+
+    /// <summary>Training recall, precision or F1: known, not judged (a held-out sub-run's becomes <see cref="ValClassScore"/>).</summary>
+    TrainClassScore,
 }

@@ -65,6 +65,17 @@ public sealed class RunAnalyzerTests
     }
 
     [Fact]
+    public void RunAnalyzer_KerasValidationRun_TreatsEpochRecallAsHeldOut()
+    {
+        var a = new RunAnalyzer("fit/20240101/validation");
+        a.ObserveScalar("epoch_recall", 0, 0, 0);
+        Assert.Equal(SignalRole.ValClassScore, a.RoleOf("epoch_recall"));
+        var t = new RunAnalyzer("fit/20240101/train");
+        t.ObserveScalar("epoch_recall", 0, 0, 0);
+        Assert.Equal(SignalRole.TrainClassScore, t.RoleOf("epoch_recall"));
+    }
+
+    [Fact]
     public void Observe_HostileValues_NeverThrowAndStayDeterministic()
     {
         static List<string> Run()

@@ -19,13 +19,15 @@ internal static class DefaultSignalRules
         new(@"loss[_\-\s]?scal(?:e|er|ing)|grad[_\-]?scal(?:e|er)|^hparams?/", SignalRole.Ignored),
 
         // Bookkeeping, not training signals.
-        new(@"^(?:.*/)?(?:epoch|epochs|step|steps|global_step|iteration|iter|iterations|samples|examples|time|wall_?time|hp_metric|batch_size|throughput|.*per_?sec.*|.*_?per_second|.*memory.*|.*gpu.*)$", SignalRole.Ignored, SignalKind.Scalar),
+        new(@"^(?:.*/)?(?:epoch|epochs|step|steps|global_step|iteration|iter|iterations|samples|examples|time|wall_?time|(?:train_)?runtime|total_flos|momentum|weight_decay|hp_metric|batch_size|throughput|.*per_?sec.*|.*_?per_second|.*memory.*|.*gpu.*)$", SignalRole.Ignored, SignalKind.Scalar),
 
         // TbBridge.TorchSharp's informational scalars: read by people, by no detector (dead ReLUs are judged on
         // the activation histograms themselves), but known, so a monitored run is not "unrecognised".
         new(@"^update_ratio/.+$", SignalRole.Ignored, SignalKind.Scalar),
         new(@"^activations/.+/(?:zero|dead|saturated)_fraction$", SignalRole.Ignored, SignalKind.Scalar),
 
+        // Lightning's LearningRateMonitor also logs each optimiser's momentum and weight decay under its lr- name.
+        new(@"^lr-.+[-_/](?:momentum|beta\d?|betas|weight[_\-]?decay)$", SignalRole.Ignored, SignalKind.Scalar),
         new($@"{B}(?:lr|learning[_\-\s]?rate|learningrate){E}|^lr|learning_?rate", SignalRole.LearningRate, SignalKind.Scalar),
 
         new($@"{B}(?:pred|preds|prediction|predictions|predicted|predicted[_\-]?class(?:es)?|argmax){E}", SignalRole.Predictions, SignalKind.Histogram),
@@ -50,6 +52,11 @@ internal static class DefaultSignalRules
         // Accuracies: held-out first, then training.
         new($@"^(?=.*(?:acc|accuracy|top[_\-]?1))(?=.*{B}{Held}(?:$|[/_.\-\s]|acc)).*$", SignalRole.ValAccuracy, SignalKind.Scalar),
         new($@"{B}(?:acc|accuracy|top[_\-]?1)(?:$|[/_.\-\s@])|accuracy", SignalRole.TrainAccuracy, SignalKind.Scalar),
+
+        // Recall, precision, F1 (the Hugging Face Trainer's eval/recall, eval/f1): held-out first, then training. Averaged
+        // and per-class forms alike ("eval/f1_macro", "val_recall_1"); AUC and the like are not these.
+        new($@"^(?=.*{B}(?:recall|precision|f1|f1[_\-]?score|fscore|f[_\-]?measure)(?:$|[/_.\-\s@]))(?=.*{B}{Held}(?:$|[/_.\-\s])).*$", SignalRole.ValClassScore, SignalKind.Scalar),
+        new($@"{B}(?:recall|precision|f1|f1[_\-]?score|fscore|f[_\-]?measure)(?:$|[/_.\-\s@])", SignalRole.TrainClassScore, SignalKind.Scalar),
 
         // Histograms of gradients, activations, weights.
         // A prefix may sit under a namespace of its own: "grads/fc1.weight", "model/gradients/fc1.weight".

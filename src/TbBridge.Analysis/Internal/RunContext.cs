@@ -14,6 +14,7 @@ internal sealed partial class RunContext
     private readonly List<Alert> _alerts = [];
     private readonly Action<Alert> _raised;
     private GradientSpread? _spread;
+    private string? _lrTag;
 
     public RunContext(string run, AnalysisOptions options, Action<Alert> raised)
     {
@@ -83,8 +84,18 @@ internal sealed partial class RunContext
     /// <summary>After the training signals went non-finite, other rules stop: what follows is debris of the breakdown.</summary>
     public bool AfterBreakdown(long step) => BreakdownStep is { } b && step > b;
 
-    public void OnLearningRate(long step, double value)
+    /// <summary>
+    /// One learning rate of the run: the first tag seen. Lightning logs one per parameter group (<c>lr-SGD/pg1</c>,
+    /// <c>lr-SGD/pg2</c>); read together, two constant rates would look like a jump at every point.
+    /// </summary>
+    public void OnLearningRate(string tag, long step, double value)
     {
+        _lrTag ??= tag;
+        if (!string.Equals(tag, _lrTag, StringComparison.Ordinal))
+        {
+            return;
+        }
+
         if (value > LastLr * 1.000001)
         {
             LastLrIncreaseStep = step;

@@ -10,6 +10,12 @@ internal sealed class OverfittingRule(RunContext context) : AnalysisRule(context
     public static readonly RuleDescriptor Descriptor = new(AlertKind.Overfitting, AlertSeverity.Warning, "a held-out loss and a training loss, 5 held-out points");
 
 
+    /// <summary>
+    /// A training loss this many times below the held-out loss overrides the accuracy-gap veto of the strong form (the
+    /// healthy fits that veto protects sit 7-10x below; a memorised training set, 100% accuracy, far more).
+    /// </summary>
+    private const double NearZeroTrainRatio = 30;
+
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
     public override bool Watches(SignalRole role) => role == SignalRole.ValLoss;
@@ -72,7 +78,9 @@ internal sealed class OverfittingRule(RunContext context) : AnalysisRule(context
         var mild = gap >= o.OverfitAccuracyGap && st.BestPoint > 0 && level >= (1 + o.OverfitMildRise) * st.BestPoint
             && (!(noise > 0) || Math.Log(level / st.BestPoint) >= 3 * noise)
             && train.Level <= 0.5 * level && (double.IsNaN(st.TrainAtBestPoint) || train.Level <= 1.1 * st.TrainAtBestPoint);
-        var vetoed = gap < o.OverfitAccuracyGap;
+        // The accuracy gap vetoes, unless the training loss is orders of magnitude below the held-out one: the model is
+        // certain of its training samples, and the held-out loss climbs on the ones it gets wrong.
+        var vetoed = gap < o.OverfitAccuracyGap && !(strong && train.Level * NearZeroTrainRatio <= level);
         st.Consecutive = (strong || mild) && !vetoed ? st.Consecutive + 1 : 0;
         if (st.Consecutive >= o.OverfitConsecutive)
         {
