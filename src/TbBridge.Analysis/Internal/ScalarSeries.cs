@@ -198,6 +198,29 @@ internal sealed class ScalarSeries
         return k == 0 ? double.NaN : sum / k;
     }
 
+    /// <summary>
+    /// Median, maximum and log-MAD sigma (around that median) of the newest <paramref name="n"/> values (fewer while the
+    /// tag is younger): a short window that a trend barely widens, asked only for spike candidates.
+    /// </summary>
+    public (double Median, double Max, double LogSigma) RecentSpread(int n)
+    {
+        var k = (int)Math.Min(Math.Min(Count, Capacity), n);
+        if (k == 0)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        var span = CopyNewest(k);
+        var max = double.NegativeInfinity;
+        foreach (var v in span)
+        {
+            max = Math.Max(max, v);
+        }
+
+        var median = RobustStats.MedianInPlace(span);
+        return (median, max, RobustStats.LogMadInPlace(span, median) * RobustStats.MadToSigma);
+    }
+
     /// <summary>The value <paramref name="back"/> points before the newest (0 = newest).</summary>
     public double Recent(int back) => back < Count && back < Capacity ? _ring[(int)((Count - 1 - back) & Mask)] : double.NaN;
 
