@@ -58,7 +58,8 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             var sigma = Math.Max(s.LogSigma, 0.01);
             var (recentMedian, recentMax, recentSigma) = s.RecentSpread(RecentWindow);
             var z = Math.Max(Math.Log(x / s.Median) / sigma, recentMedian > 0 ? Math.Log(x / recentMedian) / Math.Max(recentSigma, 0.01) : 0);
-            var heavyTail = !s.IsEpochMean && recentMax >= s.Median * Math.Exp(3 * sigma);
+            // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
+            var heavyTail = !s.IsEpochMean && (shortCurve || recentMax >= s.Median * Math.Exp(3 * sigma));
             if ((z >= o.SpikeMinZ || shortCurve) && (!heavyTail || x >= TailFactor * recentMax))
             {
                 // Held until the tag's next point: it must come back (one bad batch, not a new level), and the learning
