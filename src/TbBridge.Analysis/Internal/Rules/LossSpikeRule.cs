@@ -18,11 +18,14 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
     /// <summary>The short window (newest points) whose own median and spread a trend barely widens, and whose maximum is the tail.</summary>
     private const int RecentWindow = 20;
 
-    /// <summary>A batch loss whose recent window already holds a 3-sigma point is heavy-tailed: a spike must be this many times that maximum.</summary>
+    /// <summary>A batch loss whose ring already holds a 3-sigma point is heavy-tailed: a spike must be this many times the maximum of its newest 20 points.</summary>
     private const double TailFactor = 4;
 
-    /// <summary>A spike comes back: the next point of the tag is at most this fraction of it (one bad batch, not a new level).</summary>
-    private const double ComeBackFactor = 3;
+    /// <summary>
+    /// A spike comes back: the tag's next point gives back at least this share of the jump above the median, in log space
+    /// (one bad batch, not a new level; the model a corrupted batch knocked back may stay well above its old level).
+    /// </summary>
+    private const double ComeBackShare = 1.0 / 3;
 
     private PendingSpike? _pending;
 
@@ -53,13 +56,15 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         if (s.Median > 0 && ((s.Count >= o.MinHistory && x >= o.SpikeFactor * s.Median) || (shortCurve && x >= o.ShortSpikeFactor * s.Median)))
         {
             // Significance against the whole ring, or against the newest 20 points alone (a falling curve widens the
-            // ring's spread, not theirs); and clear of a heavy tail: a batch loss whose newest 20 points already hold a
-            // 3-sigma point must rise TailFactor times above that point (an epoch mean has no such tail).
+            // ring's spread, not theirs); and clear of a heavy tail: a batch loss whose ring already holds a 3-sigma point
+            // must rise TailFactor times above the largest of its newest 20 points (an epoch mean has no such tail).
             var sigma = Math.Max(s.LogSigma, 0.01);
             var (recentMedian, recentMax, recentSigma) = s.RecentSpread(RecentWindow);
-            var z = Math.Max(Math.Log(x / s.Median) / sigma, recentMedian > 0 ? Math.Log(x / recentMedian) / Math.Max(recentSigma, 0.01) : 0);
+            // The newest 20 points' spread is a small sample: never taken below the ring's point-to-point noise (blind to trends).
+            var recentZ = recentMedian > 0 ? Math.Log(x / recentMedian) / Math.Max(Math.Max(recentSigma, s.LogNoise), 0.01) : 0;
+            var z = Math.Max(Math.Log(x / s.Median) / sigma, recentZ);
             // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
-            var heavyTail = !s.IsEpochMean && (shortCurve || recentMax >= s.Median * Math.Exp(3 * sigma));
+            var heavyTail = !s.IsEpochMean && (shortCurve || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
             if ((z >= o.SpikeMinZ || shortCurve) && (!heavyTail || x >= TailFactor * recentMax))
             {
                 // Held until the tag's next point: it must come back (one bad batch, not a new level), and the learning
@@ -90,7 +95,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         }
 
         _pending = null;
-        if ((Context.LastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50) || p.Value < ComeBackFactor * next)
+        if ((Context.LastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50) || Math.Log(p.Value / next) < ComeBackShare * Math.Log(p.Value / p.Median))
         {
             return;
         }
