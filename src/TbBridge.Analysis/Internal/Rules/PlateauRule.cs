@@ -7,7 +7,7 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// </summary>
 internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.Plateau, AlertSeverity.Warning, "a loss, 200 per-step or 20 sparse points (50 / 10 at the end of the run); stalled: the main per-step loss, 400 points");
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.Plateau, AlertSeverity.Warning, "a loss, 200 per-step or 20 sparse points (50 / 10 at the end of the run); stalled: the main per-step loss, 400 points (the main loss, 64, at the end of the run)");
 
     /// <summary>The most a stalled loss's second half may be below its first half (log ratio, about 10%).</summary>
     private const double StallProgress = 0.1;
