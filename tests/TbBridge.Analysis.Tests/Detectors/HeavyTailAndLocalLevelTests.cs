@@ -75,6 +75,36 @@ public sealed class HeavyTailAndLocalLevelTests
     }
 
     [Fact]
+    public void ObserveScalar_TrainerLossRisesFifteenfoldAndStays_Divergence()
+    {
+        // The Trainer's loss every 10 steps, 30 points: 0.5, then 7.5 from its 11th point on while the clipped norm stays at 1.
+        var rng = new Random(8);
+        var a = new RunAnalyzer("r");
+        for (var i = 1; i <= 30; i++)
+        {
+            a.ObserveScalar("train/loss", 10 * i, i, (i <= 10 ? 0.5 : 7.5) * Math.Exp(0.05 * Synthetic.Normal(rng)));
+            a.ObserveScalar("train/grad_norm", 10 * i, i, Math.Exp(0.05 * Synthetic.Normal(rng)));
+        }
+
+        a.Complete();
+        Assert.Equal("train/loss", a.AssertSingle(AlertKind.Divergence).Tag);
+    }
+
+    [Fact]
+    public void ObserveScalar_TrainerLossFalling_NoDivergence()
+    {
+        var rng = new Random(8);
+        var a = new RunAnalyzer("r");
+        for (var i = 1; i <= 30; i++)
+        {
+            a.ObserveScalar("train/loss", 10 * i, i, ((2.2 * Math.Exp(-i / 6.0)) + 0.1) * Math.Exp(0.1 * Synthetic.Normal(rng)));
+        }
+
+        a.Complete();
+        a.AssertQuiet();
+    }
+
+    [Fact]
     public void ObserveScalar_GradNormGrowsTenfoldLeavingAFlatStart_NotExploding()
     {
         // The first 100 global norms of a healthy CNN under step decay (corpus fold A, cnn-plain-step-decay): flat at 0.3
