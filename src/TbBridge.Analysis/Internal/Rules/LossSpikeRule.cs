@@ -58,14 +58,24 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             // Significance against the whole ring, or against the newest 20 points alone (a falling curve widens the
             // ring's spread, not theirs); and clear of a heavy tail: a batch loss whose ring already holds a 3-sigma point
             // must rise TailFactor times above the largest of its newest 20 points (an epoch mean has no such tail).
+            // The ring's statistics are cached; the newest 20 points' are asked only when the ring's test fails, and the
+            // point-to-point noise (their floor: 20 points are a small sample) only when their own spread would pass.
             var sigma = Math.Max(s.LogSigma, 0.01);
-            var (recentMedian, recentMax, recentSigma) = s.RecentSpread(RecentWindow);
-            // The newest 20 points' spread is a small sample: never taken below the ring's point-to-point noise (blind to trends).
-            var recentZ = recentMedian > 0 ? Math.Log(x / recentMedian) / Math.Max(Math.Max(recentSigma, s.LogNoise), 0.01) : 0;
-            var z = Math.Max(Math.Log(x / s.Median) / sigma, recentZ);
+            var z = Math.Log(x / s.Median) / sigma;
+            (double Median, double Max, double LogSigma)? recent = null;
+            if (z < o.SpikeMinZ && !shortCurve)
+            {
+                var r = (recent = s.RecentSpread(RecentWindow)).Value;
+                if (r.Median > 0 && Math.Log(x / r.Median) >= o.SpikeMinZ * Math.Max(r.LogSigma, 0.01))
+                {
+                    z = Math.Log(x / r.Median) / Math.Max(Math.Max(r.LogSigma, s.LogNoise), 0.01);
+                }
+            }
+
             // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
-            var heavyTail = !s.IsEpochMean && (shortCurve || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
-            if ((z >= o.SpikeMinZ || shortCurve) && (!heavyTail || x >= TailFactor * recentMax))
+            var significant = z >= o.SpikeMinZ || shortCurve;
+            var heavyTail = significant && !s.IsEpochMean && (shortCurve || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
+            if (significant && (!heavyTail || x >= TailFactor * (recent ?? s.RecentSpread(RecentWindow)).Max))
             {
                 // Held until the tag's next point: it must come back (one bad batch, not a new level), and the learning
                 // rate of the same step may still arrive and show a warm restart or a step up, after which a jump is intended.
