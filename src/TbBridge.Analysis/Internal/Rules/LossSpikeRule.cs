@@ -62,10 +62,9 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             // point-to-point noise (their floor: 20 points are a small sample) only when their own spread would pass.
             var sigma = Math.Max(s.LogSigma, 0.01);
             var z = Math.Log(x / s.Median) / sigma;
-            (double Median, double Max, double LogSigma)? recent = null;
             if (z < o.SpikeMinZ && !shortCurve)
             {
-                var r = (recent = s.RecentSpread(RecentWindow)).Value;
+                var r = s.RecentSpread(RecentWindow);
                 if (r.Median > 0 && Math.Log(x / r.Median) >= o.SpikeMinZ * Math.Max(r.LogSigma, 0.01))
                 {
                     z = Math.Log(x / r.Median) / Math.Max(Math.Max(r.LogSigma, s.LogNoise), 0.01);
@@ -75,7 +74,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
             var significant = z >= o.SpikeMinZ || shortCurve;
             var heavyTail = significant && !s.IsEpochMean && (shortCurve || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
-            if (significant && (!heavyTail || x >= TailFactor * (recent ?? s.RecentSpread(RecentWindow)).Max))
+            if (significant && (!heavyTail || x >= TailFactor * s.RecentMax(RecentWindow)))
             {
                 // Held until the tag's next point: it must come back (one bad batch, not a new level), and the learning
                 // rate of the same step may still arrive and show a warm restart or a step up, after which a jump is intended.
