@@ -72,10 +72,10 @@ internal sealed class LevelHistory
         _pendingBlocks = 0;
     }
 
-    /// <summary>Medians of the entries of the first and of the second half of the history (see the remarks).</summary>
-    public (double FirstHalf, double SecondHalf) Halves()
+    /// <summary>Medians of the entries of the first and of the second half of the history (see the remarks; <paramref name="fresh"/>: now, for a last look).</summary>
+    public (double FirstHalf, double SecondHalf) Halves(bool fresh = false)
     {
-        if (_stored - _halvesAt < HalvesEvery)
+        if (!fresh && _stored - _halvesAt < HalvesEvery)
         {
             return _halves;
         }

@@ -33,6 +33,8 @@ internal sealed class ScalarSeries
     private readonly bool _epochTag;
     private int _sinceRefresh;
     private double _logSigma = double.NaN;
+    private int _recentSpreadN;
+    private (double Median, double Max, double LogSigma) _recentSpread;
     private bool _logSigmaStale;
 
     public ScalarSeries(string tag, SignalClassification signal)
@@ -198,6 +200,53 @@ internal sealed class ScalarSeries
         return k == 0 ? double.NaN : sum / k;
     }
 
+    /// <summary>
+    /// Median, maximum and log-MAD sigma (around that median) of the newest <paramref name="n"/> values (fewer while the
+    /// tag is younger): a short window that a trend barely widens, asked only for spike candidates. Cached like
+    /// <see cref="Median"/>: recomputed once per refresh (every point while young, then every <see cref="RefreshEvery"/>).
+    /// </summary>
+    public (double Median, double Max, double LogSigma) RecentSpread(int n)
+    {
+        if (_recentSpreadN != n)
+        {
+            _recentSpreadN = n;
+            _recentSpread = ComputeRecentSpread(n);
+        }
+
+        return _recentSpread;
+    }
+
+    private (double Median, double Max, double LogSigma) ComputeRecentSpread(int n)
+    {
+        var k = (int)Math.Min(Math.Min(Count, Capacity), n);
+        if (k == 0)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        var span = CopyNewest(k);
+        var max = double.NegativeInfinity;
+        foreach (var v in span)
+        {
+            max = Math.Max(max, v);
+        }
+
+        var median = RobustStats.MedianInPlace(span);
+        return (median, max, RobustStats.LogMadInPlace(span, median) * RobustStats.MadToSigma);
+    }
+
+    /// <summary>The largest of the newest <paramref name="n"/> values, now (not cached).</summary>
+    public double RecentMax(int n)
+    {
+        var max = double.NegativeInfinity;
+        for (var i = 0; i < n && i < Count && i < Capacity; i++)
+        {
+            max = Math.Max(max, _ring[(int)((Count - 1 - i) & Mask)]);
+        }
+
+        return max;
+    }
+
     /// <summary>The value <paramref name="back"/> points before the newest (0 = newest).</summary>
     public double Recent(int back) => back < Count && back < Capacity ? _ring[(int)((Count - 1 - back) & Mask)] : double.NaN;
 
@@ -274,6 +323,7 @@ internal sealed class ScalarSeries
 
         Median = RobustStats.MedianInPlace(span);
         _logSigmaStale = true;
+        _recentSpreadN = 0;
         Refreshed = true;
     }
 }

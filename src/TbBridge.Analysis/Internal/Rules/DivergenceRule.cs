@@ -11,6 +11,12 @@ internal sealed class DivergenceRule(RunContext context) : AnalysisRule(context)
 
     private const string Subject = "training";
 
+    /// <summary>
+    /// The level points a sparse loss needs for the far-above-start form (16 points logged): the Trainer logs its loss every
+    /// 10 steps, 32 points in a 320-step run, which the per-step minimum of 8 level points (32 logged) would only reach at the end.
+    /// </summary>
+    private const int SparseLevelPoints = 4;
+
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
     public override bool Watches(SignalRole role) => role is SignalRole.TrainLoss or SignalRole.GradNorm;
@@ -65,7 +71,7 @@ internal sealed class DivergenceRule(RunContext context) : AnalysisRule(context)
     private void CheckFarAboveStart(ScalarSeries s, long step, double wallTime)
     {
         var o = Options;
-        if (s.LevelPoints < 8 || !(s.Initial > 0) || !(s.Level >= o.DivergenceAboveStart * s.Initial)
+        if (s.LevelPoints < (s.IsSparse ? SparseLevelPoints : 8) || !(s.Initial > 0) || !(s.Level >= o.DivergenceAboveStart * s.Initial)
             || Context.IsActive(AlertKind.Divergence, Subject) || !ReferenceEquals(s, Context.PrimaryLoss()))
         {
             return;

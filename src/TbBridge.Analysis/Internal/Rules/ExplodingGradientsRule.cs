@@ -11,6 +11,9 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
 
     private const string Subject = "gradients";
 
+    /// <summary>The newest points whose median is the norm's local level (a spike-grade point is also ten times that).</summary>
+    private const int LocalLevelPoints = 16;
+
     private (int Spikes, double Value, double Median)? _repeated;
 
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
@@ -28,8 +31,11 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
         }
 
         var w = s.State<EventWindow>(ScalarSeries.GradSpikeSlot);
+        // Spike-grade against the ring and against the newest 16 points alone: a norm that grows tenfold as a network
+        // leaves its flat start (a CNN under warm-up, step decay or one-cycle) is a new level, not spikes above it.
         if (s.Count >= o.MinHistory && s.Median > 0 && x >= o.GradSpikeFactor * s.Median
-            && Math.Log(x / s.Median) >= o.SpikeMinZ * Math.Max(s.LogSigma, 0.01))
+            && Math.Log(x / s.Median) >= o.SpikeMinZ * Math.Max(s.LogSigma, 0.01)
+            && x >= o.GradSpikeFactor * s.RecentSpread(LocalLevelPoints).Median)
         {
             w.Add(s.Count + 1);
         }

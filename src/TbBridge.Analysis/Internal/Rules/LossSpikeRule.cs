@@ -1,8 +1,9 @@
 namespace TbBridge.Analysis.Internal.Rules;
 
 /// <summary>
-/// <c>loss_spike</c>: a training-loss point far above its rolling median, significantly; held until a later step so a
-/// learning-rate jump at the same step can excuse it. Repeated spikes within 10 oscillation windows are also
+/// <c>loss_spike</c>: a training-loss point far above its rolling median, significantly, and clear of the loss's own heavy
+/// tail; held until the tag's next point, which must show it came back (and by which a learning-rate jump at the same
+/// step has arrived to excuse it). Repeated spikes within 10 oscillation windows are also
 /// <c>oscillation</c> (the per-step form: a training loss that keeps jumping).
 /// </summary>
 internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
@@ -14,21 +15,36 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
     /// <summary>Points a sparse (epoch-level) loss needs before the short-curve form judges it.</summary>
     private const int ShortCurveMinPoints = 5;
 
+    /// <summary>The short window (newest points) whose own median and spread a trend barely widens, and whose maximum is the tail.</summary>
+    private const int RecentWindow = 20;
+
+    /// <summary>A batch loss whose ring already holds a 3-sigma point is heavy-tailed: a spike must be this many times the maximum of its newest 20 points.</summary>
+    private const double TailFactor = 4;
+
+    /// <summary>
+    /// A spike comes back: the tag's next point gives back at least this share of the jump above the median, in log space
+    /// (one bad batch, not a new level; the model a corrupted batch knocked back may stay well above its old level).
+    /// </summary>
+    private const double ComeBackShare = 1.0 / 3;
+
     private PendingSpike? _pending;
 
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor, RepeatedDescriptor];
 
     public override bool Watches(SignalRole role) => role == SignalRole.TrainLoss;
 
-    public override void OnPoint(long step) => Flush(step);
-
-    public override void OnComplete() => Flush(long.MaxValue);
+    public override void OnComplete() => Report(next: double.NaN);
 
     public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
     {
         if (s.RunningMean)
         {
             return; // its epoch starts are single batches beside averages; the epoch-level loss carries the spikes
+        }
+
+        if (_pending is { } held && ReferenceEquals(held.Series, s) && step > held.Step)
+        {
+            Report(next: x);
         }
 
         var o = Options;
@@ -39,15 +55,32 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         var shortCurve = s.Count >= ShortCurveMinPoints && s.Count < o.MinHistory && s.IsSparse;
         if (s.Median > 0 && ((s.Count >= o.MinHistory && x >= o.SpikeFactor * s.Median) || (shortCurve && x >= o.ShortSpikeFactor * s.Median)))
         {
-            var z = Math.Log(x / s.Median) / Math.Max(s.LogSigma, 0.01);
-            if (z >= o.SpikeMinZ || shortCurve)
+            // Significance against the whole ring, or against the newest 20 points alone (a falling curve widens the
+            // ring's spread, not theirs); and clear of a heavy tail: a batch loss whose ring already holds a 3-sigma point
+            // must rise TailFactor times above the largest of its newest 20 points (an epoch mean has no such tail).
+            // The ring's statistics are cached; the newest 20 points' are asked only when the ring's test fails, and the
+            // point-to-point noise (their floor: 20 points are a small sample) only when their own spread would pass.
+            var sigma = Math.Max(s.LogSigma, 0.01);
+            var z = Math.Log(x / s.Median) / sigma;
+            if (z < o.SpikeMinZ && !shortCurve)
             {
-                // Held until a later step is seen: the learning rate of the same step may still arrive and show a warm
-                // restart or a step up, after which a jump of the loss is intended.
+                var r = s.RecentSpread(RecentWindow);
+                if (r.Median > 0 && Math.Log(x / r.Median) >= o.SpikeMinZ * Math.Max(r.LogSigma, 0.01))
+                {
+                    z = Math.Log(x / r.Median) / Math.Max(Math.Max(r.LogSigma, s.LogNoise), 0.01);
+                }
+            }
+
+            // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
+            var significant = z >= o.SpikeMinZ || shortCurve;
+            var heavyTail = significant && !s.IsEpochMean && (shortCurve || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
+            if (significant && (!heavyTail || x >= TailFactor * s.RecentMax(RecentWindow)))
+            {
+                // Held until the tag's next point: it must come back (one bad batch, not a new level), and the learning
+                // rate of the same step may still arrive and show a warm restart or a step up, after which a jump is intended.
                 isSpike = true;
-                Flush(long.MaxValue);
+                Report(next: double.NaN);
                 _pending = new PendingSpike(s, step, wallTime, x, s.Median, z, s.Count + 1);
-                Context.PointHooksArmed = true;
                 w.LastEvent = s.Count + 1;
             }
         }
@@ -59,17 +92,19 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
         }
     }
 
-    /// <summary>Reports the held spike once a point of a later step arrives (or the run completes).</summary>
-    private void Flush(long currentStep)
+    /// <summary>
+    /// Reports the held spike once the tag's next point <paramref name="next"/> shows it came back (NaN: the run ended,
+    /// or another loss tag spiked, before that point arrived).
+    /// </summary>
+    private void Report(double next)
     {
-        if (_pending is not { } p || currentStep <= p.Step)
+        if (_pending is not { } p)
         {
             return;
         }
 
         _pending = null;
-        Context.PointHooksArmed = false;
-        if (Context.LastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50)
+        if ((Context.LastLrJumpStep is { } jump && p.Step >= jump && p.Step - jump <= 50) || Math.Log(p.Value / next) < ComeBackShare * Math.Log(p.Value / p.Median))
         {
             return;
         }

@@ -7,10 +7,16 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// </summary>
 internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.Plateau, AlertSeverity.Warning, "a loss, 200 per-step or 20 sparse points (50 / 10 at the end of the run); stalled: the main per-step loss, 400 points");
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.Plateau, AlertSeverity.Warning, "a loss, 200 per-step or 20 sparse points (50 / 10 at the end of the run); stalled: the main per-step loss, 400 points (the main loss, 64, at the end of the run)");
 
     /// <summary>The most a stalled loss's second half may be below its first half (log ratio, about 10%).</summary>
     private const double StallProgress = 0.1;
+
+    /// <summary>Points the main training loss needs for the stalled form judged once at the end of the run.</summary>
+    private const int FinalStallMinPoints = 64;
+
+    /// <summary>At the end of the run: a main loss whose second half is less than this below its start never learned.</summary>
+    private const double FinalStallImprovement = 0.1;
 
     /// <summary>Points a sparse loss at chance level (ln k) needs for a plateau.</summary>
     private const int ChanceMinPoints = 5;
@@ -64,7 +70,7 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
 
         var change = (s.Level / s.Initial) - 1;
         var neverLearned = s.BestLevel >= s.StartLevel * (1 - (2 * o.PlateauTolerance));
-        var stall = Stalled(s);
+        var stall = Stalled(s, final);
         if (Math.Abs(change) <= o.PlateauTolerance && neverLearned && Context.LearningRateSettled(s))
         {
             Raise(Descriptor, s.Tag, s.LastStep, s.LastWallTime, s.Tag,
@@ -110,14 +116,17 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
     /// under heavy batch noise the rule waits until the halves are long enough to tell. Judged after twice
     /// <see cref="AnalysisOptions.PlateauMinPoints"/> points.
     /// </summary>
-    private (double FirstHalf, double SecondHalf, double Start, double Improvement)? Stalled(ScalarSeries s)
+    private (double FirstHalf, double SecondHalf, double Start, double Improvement)? Stalled(ScalarSeries s, bool final)
     {
-        if (s.History is not { } history || s.Count < 2 * Options.PlateauMinPoints || s.IsSparse || !ReferenceEquals(s, Context.PrimaryLoss()))
+        // At the end of the run the whole history is judged once, from 64 points (8 blocks), sparse or not: asked once,
+        // the test keeps its three standard errors; a per-step loss is judged as it streams only after 400.
+        if (s.History is not { } history || !ReferenceEquals(s, Context.PrimaryLoss())
+            || (final ? s.Count < FinalStallMinPoints || s.IsEpochMean : s.Count < 2 * Options.PlateauMinPoints || s.IsSparse))
         {
             return null;
         }
 
-        var (first, second) = history.Halves();
+        var (first, second) = history.Halves(fresh: final);
         var start = Math.Max(history.Start, s.Initial); // both from the first 7-8 points: a fast learner has not moved yet
         if (!(first > 0) || !(second > 0) || !(start > 0) || second > first * Math.Exp(StallProgress))
         {
@@ -132,6 +141,9 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
 
         var progress = Math.Log(first / second);
         var standardError = RobustStats.MedianEfficiency * s.LogNoise * Math.Sqrt(2 / (history.Points / 2.0));
-        return progress + (3 * standardError) < StallProgress ? (first, second, start, improvement) : null;
+        // Over the whole run, a loss that ended within FinalStallImprovement of its start never learned, however much its
+        // halves differ (heavy dropout: it rose, then came back to a little below its start).
+        var barelyMoved = final && improvement < FinalStallImprovement;
+        return barelyMoved || progress + (3 * standardError) < StallProgress ? (first, second, start, improvement) : null;
     }
 }
