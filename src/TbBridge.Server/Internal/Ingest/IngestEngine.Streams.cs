@@ -128,20 +128,10 @@ internal sealed partial class IngestEngine
             throw session.Failure!;
         }
 
-        long maxStep = long.MinValue;
-        foreach (long step in batch.Scalars.Steps)
-        {
-            maxStep = Math.Max(maxStep, step);
-        }
-
-        foreach (var h in batch.Histograms)
-        {
-            maxStep = Math.Max(maxStep, h.Step);
-        }
-
+        var summary = batch.Summary; // one pass over the points, for the run, the progress and the liveness monitor
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
-        run.AddTags(batch.TagsWithPoints());
-        run.AddPoints(written, maxStep);
+        run.AddTags(summary.TagsWithPoints);
+        run.AddPoints(written, summary.MaxPointStep);
         session.Progress?.Note(batch, written);
         _observer.Received(session, batch);
         _committer!.Notify();
