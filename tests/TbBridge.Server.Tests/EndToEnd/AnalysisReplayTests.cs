@@ -127,12 +127,12 @@ public sealed class AnalysisReplayTests : IDisposable
                 inner.Observe(batch);
             }
 
-            public long Replay(IReadOnlyList<(string File, long Length)> files, CancellationToken cancellationToken)
+            public long Replay(IReadOnlyList<(string File, long Length)> files, ICollection<string> serviceEntries, CancellationToken cancellationToken)
             {
                 owner.Events.Enqueue("replay begins");
                 owner.ReplayStarted.TrySetResult();
                 owner.Release.Task.Wait(cancellationToken);
-                long points = inner.Replay(files, cancellationToken);
+                long points = inner.Replay(files, serviceEntries, cancellationToken);
                 owner.Events.Enqueue($"replay ends {points}");
                 return points;
             }

@@ -76,13 +76,7 @@ public sealed class CliEndToEndTests : IDisposable
     [Fact]
     public async Task Upload_ServiceEndsTheFirstStreamUnavailable_OpensItAgainAndUploadsEverything()
     {
-        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
-        {
-            for (int step = 0; step < 300; step++)
-            {
-                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
-            }
-        }
+        await EndToEndSetup.WriteLossRunAsync(Path.Combine(_logs.Path, "run"), 300);
 
         await using var server = await InProcessServer.StartAsync(_data.Path, builder =>
         {
@@ -99,13 +93,7 @@ public sealed class CliEndToEndTests : IDisposable
     [Fact]
     public async Task Upload_InterruptedMidFileAndRunAgainWithAnotherBatchSize_ResumesWithNoPointLostOrDoubled()
     {
-        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
-        {
-            for (int step = 0; step < 50_000; step++)
-            {
-                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
-            }
-        }
+        await EndToEndSetup.WriteLossRunAsync(Path.Combine(_logs.Path, "run"), 50_000);
 
         await using (var server = await InProcessServer.StartAsync(_data.Path, builder =>
         {
@@ -136,13 +124,7 @@ public sealed class CliEndToEndTests : IDisposable
     [Fact]
     public async Task Upload_AgainAfterTheServiceLostItsDatabase_NothingIsDoubled()
     {
-        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
-        {
-            for (int step = 0; step < 1_000; step++)
-            {
-                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
-            }
-        }
+        await EndToEndSetup.WriteLossRunAsync(Path.Combine(_logs.Path, "run"), 1_000);
 
         using var state = new TempFolder();
         await using (var server = await InProcessServer.StartAsync(_data.Path))
@@ -170,13 +152,7 @@ public sealed class CliEndToEndTests : IDisposable
     [Fact]
     public async Task Upload_ServiceHoldsBatchesTheLedgerDoesNotKnow_RefusesToGuessAndSendsNothing()
     {
-        await using (var writer = new SummaryWriter(Path.Combine(_logs.Path, "run")))
-        {
-            for (int step = 0; step < 300; step++)
-            {
-                writer.AddScalar("train/loss", 3.0 / (1 + step), step);
-            }
-        }
+        await EndToEndSetup.WriteLossRunAsync(Path.Combine(_logs.Path, "run"), 300);
 
         await using var server = await InProcessServer.StartAsync(_data.Path);
         var first = await CliProcess.RunAsync("upload", _logs.Path, "--server", server.Address, "--project", "moved", "--batch", "100");

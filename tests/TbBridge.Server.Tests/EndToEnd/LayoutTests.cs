@@ -136,7 +136,7 @@ public sealed class LayoutTests : IDisposable
             public void Observe(IngestBatch batch) =>
                 raise(new Alert("r", "test_alert", AlertSeverity.Warning, batch.Scalars.Steps[0], batch.Tags[0], [batch.Tags[0]], "test", $"alert {++_count}", "", new Dictionary<string, double>(), 1_700_000_000));
 
-            public long Replay(IReadOnlyList<(string File, long Length)> files, CancellationToken cancellationToken) => 0;
+            public long Replay(IReadOnlyList<(string File, long Length)> files, ICollection<string> serviceEntries, CancellationToken cancellationToken) => 0;
 
             public void Complete()
             {

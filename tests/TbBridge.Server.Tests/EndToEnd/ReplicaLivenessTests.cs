@@ -35,13 +35,7 @@ public sealed class ReplicaLivenessTests : IDisposable
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:DisconnectGrace=00:00:02");
         using var watchB = Watch(pair.AddressOf(1), Project);
         using var toA = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(0));
-        var stream = await IngestStream.OpenAsync(toA, Project, Run, "w0", "orphaned");
-        for (ulong seq = 1; seq <= 3; seq++)
-        {
-            await stream.SendAsync(Batches.Numbered(seq, 100));
-        }
-
-        Assert.True(await stream.WaitAckAsync(3));
+        var stream = await EndToEndSetup.OpenAckedAsync(toA, Project, Run, "w0", "orphaned", batches: 3);
         pair.Kill(0); // SIGKILL: no release, no clean end; only its heartbeat stops
 
         // Past the replica timeout (2 s) replica 1 takes the judgement, past the grace (2 s) it raises, once.
@@ -61,9 +55,7 @@ public sealed class ReplicaLivenessTests : IDisposable
         string database = _cluster.Server.CreateDatabase();
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:DisconnectGrace=00:00:08");
         using var toA = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(0));
-        var stream = await IngestStream.OpenAsync(toA, Project, Run, "w0", "judged-twice");
-        await stream.SendAsync(Batches.Numbered(1, 100));
-        Assert.True(await stream.WaitAckAsync(1));
+        var stream = await EndToEndSetup.OpenAckedAsync(toA, Project, Run, "w0", "judged-twice");
         pair.Kill(0);
 
         // Replica 1 takes the judgement, then dies before its 8 s grace ends; replica 0, started again (a new replica),
@@ -113,9 +105,7 @@ public sealed class ReplicaLivenessTests : IDisposable
         string database = _cluster.Server.CreateDatabase();
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:DisconnectGrace=00:00:02");
         using var toA = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(0));
-        var stream = await IngestStream.OpenAsync(toA, Project, Run, "w0", "stopped-on-purpose");
-        await stream.SendAsync(Batches.Numbered(1, 100));
-        Assert.True(await stream.WaitAckAsync(1));
+        var stream = await EndToEndSetup.OpenAckedAsync(toA, Project, Run, "w0", "stopped-on-purpose");
 
         Assert.True(pair.Terminate(0), "replica 0 did not stop on SIGTERM");
         Assert.Equal(1L, Scalar<long>(database, "SELECT COUNT(*) FROM replicas"));
@@ -134,9 +124,7 @@ public sealed class ReplicaLivenessTests : IDisposable
         await using var pair = await ReplicaPair.StartAsync(_data.Path, database);
         using var a = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(0));
         using var b = Grpc.Net.Client.GrpcChannel.ForAddress(pair.AddressOf(1));
-        await using var first = await IngestStream.OpenAsync(a, Project, Run, "w0", "first");
-        await first.SendAsync(Batches.Numbered(1, 100));
-        Assert.True(await first.WaitAckAsync(1));
+        await using var first = await EndToEndSetup.OpenAckedAsync(a, Project, Run, "w0", "first");
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => IngestStream.OpenAsync(b, Project, Run, "w0", "second", retryBusy: false));
         Assert.Equal(StatusCode.Aborted, refused.StatusCode);

@@ -28,8 +28,8 @@ internal static class AlertText
     /// </summary>
     public static string Markdown(Alert alert, string worker)
     {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"**{alert.Severity.ToWireString()}** `{alert.Kind}` on `{alert.Tag}` at step {alert.Step} (worker `{worker}`): {alert.Message}");
+        var text = new StringBuilder(Headline(alert, worker));
+        text.Append(": ").Append(alert.Message);
         if (alert.Evidence.Count > 0)
         {
             text.Append("\n\n**Evidence**\n");
@@ -51,6 +51,13 @@ internal static class AlertText
 
         return Cut(text.ToString(), MaxAlertChars);
     }
+
+    /// <summary>
+    /// How an alert's own entry begins, up to its message: severity, rule, tag, step (what the worker's analysis tells
+    /// two raisings apart by) and worker. A replay of the worker's files finds by it the alerts whose entry they hold.
+    /// </summary>
+    public static string Headline(Alert alert, string worker) =>
+        string.Create(CultureInfo.InvariantCulture, $"**{alert.Severity.ToWireString()}** `{alert.Kind}` on `{alert.Tag}` at step {alert.Step} (worker `{worker}`)");
 
     /// <summary>One line of a run's alert log: severity, rule, tag, step and message; at most <see cref="MaxLineChars"/>.</summary>
     public static string Line(AlertSeverity severity, string kind, string tag, long step, string message) =>

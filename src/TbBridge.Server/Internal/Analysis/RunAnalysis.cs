@@ -1,5 +1,6 @@
 using TbBridge.Analysis;
 using TbBridge.Events;
+using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Internal.Ingest;
 
 namespace TbBridge.Server.Internal.Analysis;
@@ -32,7 +33,7 @@ internal sealed class RunAnalysis : IStreamAnalysis
         }
     }
 
-    public long Replay(IReadOnlyList<(string File, long Length)> files, CancellationToken cancellationToken)
+    public long Replay(IReadOnlyList<(string File, long Length)> files, ICollection<string> serviceEntries, CancellationToken cancellationToken)
     {
         long before = _analyzer.PointsObserved;
         var decoder = new EventDecoder();
@@ -60,6 +61,14 @@ internal sealed class RunAnalysis : IStreamAnalysis
                 if (evt is not null)
                 {
                     EventReplay.Feed(_analyzer, evt);
+                    foreach (var value in evt.Values)
+                    {
+                        if (value.Kind == ValueKind.Text && value.Tag == AlertText.Tag && value.Text is { } text)
+                        {
+                            int end = text.IndexOf('\n', StringComparison.Ordinal);
+                            serviceEntries.Add(end < 0 ? text : text[..end]);
+                        }
+                    }
                 }
             }
         }

@@ -18,6 +18,18 @@ internal interface IAlertRouter
     /// </summary>
     void RouteDetached(StreamIdentity stream, Alert alert);
 
+    /// <summary>
+    /// An alert whose text entry the worker's files already hold (<see cref="EntryWritten"/>): the service raised it before it
+    /// restarted and died before it was stored. Published, stored and counted, and listed in the worker's log; no second entry.
+    /// </summary>
+    void RouteWritten(StreamIdentity stream, Alert alert);
+
+    /// <summary>
+    /// Tells, for an alert of <paramref name="worker"/>, whether one of <paramref name="entries"/> (the first lines of the text
+    /// entries a replay found in the worker's files, <see cref="IStreamAnalysis.Replay"/>) is its own entry.
+    /// </summary>
+    Predicate<Alert> EntryWritten(StreamIdentity worker, IReadOnlyCollection<string> entries);
+
     /// <summary>Alerts raised for a run before the service started, per severity.</summary>
     IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run);
 

@@ -13,6 +13,8 @@ internal sealed class IngestBatch
         Hparams = hparams;
     }
 
+    private BatchSummary? _summary;
+
     public ulong Sequence { get; }
 
     /// <summary>This batch's tag table; every point names its tag by index into it.</summary>
@@ -28,31 +30,6 @@ internal sealed class IngestBatch
 
     public int PointCount => Scalars.Count + Histograms.Count + Texts.Count + Hparams.Count;
 
-    /// <summary>The tags that carry at least one point of this batch (a tag table may name more).</summary>
-    public IEnumerable<string> TagsWithPoints()
-    {
-        var used = new bool[Tags.Length];
-        foreach (int index in Scalars.TagIndex)
-        {
-            used[index] = true;
-        }
-
-        foreach (var h in Histograms)
-        {
-            used[h.TagIndex] = true;
-        }
-
-        foreach (var t in Texts)
-        {
-            used[t.TagIndex] = true;
-        }
-
-        for (int i = 0; i < used.Length; i++)
-        {
-            if (used[i])
-            {
-                yield return Tags[i];
-            }
-        }
-    }
+    /// <summary>Its points as a whole (steps, newest point, tags with points), found in one pass the first time it is asked for.</summary>
+    public BatchSummary Summary => _summary ??= BatchSummary.Of(this);
 }

@@ -128,20 +128,10 @@ internal sealed partial class IngestEngine
             throw session.Failure!;
         }
 
-        long maxStep = long.MinValue;
-        foreach (long step in batch.Scalars.Steps)
-        {
-            maxStep = Math.Max(maxStep, step);
-        }
-
-        foreach (var h in batch.Histograms)
-        {
-            maxStep = Math.Max(maxStep, h.Step);
-        }
-
+        var summary = batch.Summary; // one pass over the points, for the run, the progress and the liveness monitor
         var run = _runs.GetOrAdd(session.Identity.Project, session.Identity.Run);
-        run.AddTags(batch.TagsWithPoints());
-        run.AddPoints(written, maxStep);
+        run.AddTags(summary.TagsWithPoints);
+        run.AddPoints(written, summary.MaxPointStep);
         session.Progress?.Note(batch, written);
         _observer.Received(session, batch);
         _committer!.Notify();
@@ -429,7 +419,8 @@ internal sealed partial class IngestEngine
     /// <summary>
     /// Routes an alert the worker has not raised before; one that cannot be routed may be raised again by a later replay.
     /// One raised while the worker has no stream (a replay or the batches behind it still running after its stream
-    /// broke) is published and stored at once, and its text reaches the run with the worker's next stream.
+    /// broke) is published and stored at once, and its text reaches the run with the worker's next stream. One the
+    /// replay raises waits for the replay's end (<see cref="RouteFound"/>).
     /// </summary>
     private void RouteOnce(WorkerAnalysis owner, Alert alert)
     {
@@ -438,11 +429,47 @@ internal sealed partial class IngestEngine
             return;
         }
 
+        if (owner.Replaying)
+        {
+            owner.Found(alert);
+            return;
+        }
+
+        Route(owner, alert, written: false);
+    }
+
+    /// <summary>
+    /// Routes the alerts a replay raised, that the store does not hold: the service raised them before it restarted and
+    /// died before it stored them (a failing store), or died before the batch they came from was analysed. One whose text
+    /// entry the worker's files hold already (<paramref name="entries"/>) is published and stored without a second entry.
+    /// </summary>
+    private void RouteFound(WorkerAnalysis owner, IReadOnlyCollection<string> entries)
+    {
+        var found = owner.TakeFound();
+        if (found.Count == 0)
+        {
+            return;
+        }
+
+        var written = _alerts.EntryWritten(owner.Worker, entries);
+        foreach (var alert in found)
+        {
+            Route(owner, alert, written(alert));
+            owner.FoundOnReplay++;
+        }
+    }
+
+    private void Route(WorkerAnalysis owner, Alert alert, bool written)
+    {
         var current = owner.Current;
         var identity = current?.Identity ?? owner.Worker;
         try
         {
-            if (current is null)
+            if (written)
+            {
+                _alerts.RouteWritten(identity, alert);
+            }
+            else if (current is null)
             {
                 owner.NeedsRestate = true;
                 _alerts.RouteDetached(identity, alert);
@@ -451,8 +478,6 @@ internal sealed partial class IngestEngine
             {
                 _alerts.Route(current, alert);
             }
-
-            owner.FoundOnReplay += owner.Replaying ? 1 : 0;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -489,15 +514,20 @@ internal sealed partial class IngestEngine
         analysis.Replaying = true;
         analysis.BeginCatchUp(() =>
         {
+            var entries = new List<string>();
             try
             {
-                long points = analysis.Analysis!.Replay(files, stopping);
+                long points = analysis.Analysis!.Replay(files, entries, stopping);
+                analysis.Replaying = false;
+                RouteFound(analysis, entries);
                 Interlocked.Increment(ref _replays);
                 IngestLog.AnalysisReplayed(_logger, identity.Project, identity.Run, identity.Worker, files.Length, points, analysis.FoundOnReplay);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 IngestLog.ReplayFailed(_logger, identity.StreamId, string.Join(", ", files.Select(f => f.File)), ex);
+                analysis.Replaying = false;
+                RouteFound(analysis, entries); // what it read so far
             }
             catch (OperationCanceledException)
             {

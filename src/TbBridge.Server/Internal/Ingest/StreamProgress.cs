@@ -24,23 +24,20 @@ internal sealed class StreamProgress
         lock (_gate)
         {
             _points += written;
-            var scalars = batch.Scalars;
-            for (int i = 0; i < scalars.Count; i++)
+            var summary = batch.Summary;
+            if (summary.MaxStep is { } step)
             {
-                Point(scalars.Steps[i], scalars.WallTimes[i], batch.Tags[scalars.TagIndex[i]]);
+                _lastStep = _lastStep is { } last ? Math.Max(last, step) : step;
             }
 
-            foreach (var h in batch.Histograms)
+            // The newest point by a finite wall time, the later one on a tie (NaN and infinite wall times never count).
+            if (summary.HasFiniteWallTime && (_newestWallTime is not { } newest || summary.NewestWallTime >= newest))
             {
-                Point(h.Step, h.WallTime, batch.Tags[h.TagIndex]);
+                _newestWallTime = summary.NewestWallTime;
+                _lastTag = summary.NewestTag;
             }
 
-            foreach (var t in batch.Texts)
-            {
-                Point(t.Step, t.WallTime, batch.Tags[t.TagIndex]);
-            }
-
-            foreach (string tag in batch.TagsWithPoints())
+            foreach (string tag in summary.TagsWithPoints)
             {
                 if (_reported.Count < MaxTags && _reported.Add(tag))
                 {
@@ -61,16 +58,6 @@ internal sealed class StreamProgress
             _newestWallTime = null;
             _newTags = [];
             return delta;
-        }
-    }
-
-    private void Point(long step, double wallTime, string tag)
-    {
-        _lastStep = _lastStep is { } last ? Math.Max(last, step) : step;
-        if (double.IsFinite(wallTime) && (_newestWallTime is not { } newest || wallTime >= newest))
-        {
-            _newestWallTime = wallTime;
-            _lastTag = tag;
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed class WorkerAnalysis
     private readonly Lock _gate = new();
     private readonly Lock _feedGate = new();
     private readonly ManualResetEventSlim _room = new(initialState: true);
+    private readonly List<Alert> _found = [];
     private Queue<IngestBatch>? _waiting;
     private long _waitingPoints;
     private Task _caughtUp = Task.CompletedTask;
@@ -73,6 +74,21 @@ internal sealed class WorkerAnalysis
         {
             _raised.Remove(KeyOf(alert.Kind, alert.Tag, alert.Step));
         }
+    }
+
+    /// <summary>
+    /// An alert the replay raised (claimed, not routed yet): it is routed once the replay has read the worker's files to
+    /// their end, when it is known whether they already hold its text entry (the process died before it was stored).
+    /// Called on the replay's own thread.
+    /// </summary>
+    public void Found(Alert alert) => _found.Add(alert);
+
+    /// <summary>The alerts the replay raised, in the order it raised them; the list starts again empty.</summary>
+    public IReadOnlyList<Alert> TakeFound()
+    {
+        Alert[] found = [.. _found];
+        _found.Clear();
+        return found;
     }
 
     /// <summary>

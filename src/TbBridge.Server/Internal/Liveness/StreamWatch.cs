@@ -73,6 +73,28 @@ internal sealed class StreamWatch
         LastArrival = now;
         Batches++;
         Points += batch.PointCount;
+        var summary = batch.Summary;
+        if (!summary.HasNonFiniteWallTime)
+        {
+            // Every wall time finite: the points in order would end on the batch's newest (the last on a tie) when it
+            // is not older than the stream's newest so far, or that is not finite (the stream's first point).
+            if (summary.HasFiniteWallTime && (summary.NewestWallTime >= NewestWallTime || !double.IsFinite(NewestWallTime)))
+            {
+                NewestWallTime = summary.NewestWallTime;
+                LastStep = summary.NewestStep;
+                LastTag = summary.NewestTag;
+            }
+        }
+        else
+        {
+            NewestOfEach(batch); // a NaN or infinite wall time: point by point, as it always was
+        }
+
+        Recent = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0 - NewestWallTime <= maxLag.TotalSeconds;
+    }
+
+    private void NewestOfEach(IngestBatch batch)
+    {
         var scalars = batch.Scalars;
         for (int i = 0; i < scalars.Count; i++)
         {
@@ -88,8 +110,6 @@ internal sealed class StreamWatch
         {
             Newest(t.Step, t.WallTime, batch.Tags[t.TagIndex]);
         }
-
-        Recent = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0 - NewestWallTime <= maxLag.TotalSeconds;
     }
 
     private void Newest(long step, double wallTime, string tag)

@@ -52,6 +52,31 @@ internal sealed class AlertRouter : IAlertRouter
         _runs.GetOrAdd(record.Project, record.Run).AddAlert(record.Severity);
     }
 
+    public void RouteWritten(StreamIdentity stream, Alert alert)
+    {
+        lock (_gate)
+        {
+            var log = LogOf(stream);
+            log.Add(AlertText.Line(alert.Severity, alert.Kind, alert.Tag, alert.Step, alert.Message), alert.Step);
+            _ = log.NextEntryStep(alert.Step); // where its entry went, as near as the files tell: the next goes above it
+        }
+
+        var record = _hub.Raise(stream, alert);
+        _runs.GetOrAdd(record.Project, record.Run).AddAlert(record.Severity);
+    }
+
+    public Predicate<Alert> EntryWritten(StreamIdentity worker, IReadOnlyCollection<string> entries)
+    {
+        // An entry begins with its alert's headline, then its message: every entry that begins with the headline sorts
+        // between the headline and the headline followed by the highest character.
+        var sorted = new SortedSet<string>(entries, StringComparer.Ordinal);
+        return alert =>
+        {
+            string headline = AlertText.Headline(alert, worker.Worker) + ": ";
+            return sorted.GetViewBetween(headline, headline + char.MaxValue).Count > 0;
+        };
+    }
+
     public IReadOnlyDictionary<AlertSeverity, long> CountByRun(string project, string run) => _store.CountByRun(project, run);
 
     public IReadOnlyCollection<string> RaisedKeys(StreamIdentity worker) =>

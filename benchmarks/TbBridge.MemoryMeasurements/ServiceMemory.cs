@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Grpc.Core;
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,40 +9,34 @@ using TbBridge.Analysis;
 using TbBridge.Protocol.V1;
 using TbBridge.Server.Internal.Alerts;
 using TbBridge.Server.Tests.Infrastructure;
-using Xunit.Abstractions;
+using TbBridge.Testing;
 
-namespace TbBridge.Server.Tests.Measurements;
+namespace TbBridge.MemoryMeasurements;
 
 /// <summary>
 /// The service's memory (a real child process, VmHWM) under the Watch-history and hanging-webhook cases of issue 19,
-/// for docs/performance.md. Run with <c>TBBRIDGE_MEASURE=1 dotnet test ... --filter FullyQualifiedName~ServiceMemoryMeasurements</c>.
+/// for docs/performance.md. Each measurement checks that what it measured was real (every alert counted arrived) and
+/// throws when it was not.
 /// </summary>
-public sealed class ServiceMemoryMeasurements : IDisposable
+internal static class ServiceMemory
 {
-    private readonly TempFolder _data = new();
-    private readonly ITestOutputHelper _output;
-
-    public ServiceMemoryMeasurements(ITestOutputHelper output) => _output = output;
-
-    public void Dispose() => _data.Dispose();
-
-    [MeasurementFact]
-    public async Task WatchHistory_TwentyWatchersOnA100000AlertStore_PeakMemoryAndStreamOpenLatency()
+    public static async Task<string> WatchHistoryAsync()
     {
         const int stored = 100_000, watchers = 20;
-        using (var store = new AlertStore(Path.Combine(_data.Path, "tbbridge.db")))
+        using var data = new TempFolder();
+        using (var store = new AlertStore(Path.Combine(data.Path, "tbbridge.db")))
         {
             var evidence = new Dictionary<string, double> { ["is_nan"] = 1, ["is_inf"] = 0 };
             for (int i = 1; i <= stored; i++)
             {
                 store.Add(new AlertRecord(
-                    i, "p", "r", "w" + (i % 64), "nan_inf", AlertSeverity.Critical, "train/loss", i, $"train/loss is NaN at step {i}: training has broken down",
+                    i, "p", "r", "w" + (i % 64), "nan_inf", AlertSeverity.Critical, "train/loss", i, string.Create(CultureInfo.InvariantCulture, $"train/loss is NaN at step {i}: training has broken down"),
                     1_800_000_000 + i, ["train/loss"], "training", "Usual causes: learning rate too high, log/division/sqrt of zero in a custom loss or layer, mixed precision overflow without loss scaling.", evidence));
             }
         }
 
         // All 20 at once, to measure what one history read costs (by default one key may have 4 reading at once).
-        using var server = await ChildProcessServer.StartAsync(_data.Path, ChildProcessServer.FreePort(), null, $"--TbBridge:MaxHistoryReadsPerKey={watchers}");
+        using var server = await ChildProcessServer.StartAsync(data.Path, ChildProcessServer.FreePort(), null, $"--TbBridge:MaxHistoryReadsPerKey={watchers}");
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address, new Grpc.Net.Client.GrpcChannelOptions { MaxReceiveMessageSize = null });
         long before = server.PeakResidentBytes();
         var client = new AlertService.AlertServiceClient(channel);
@@ -53,7 +47,7 @@ public sealed class ServiceMemoryMeasurements : IDisposable
             long count = 0, last = 0;
             while (count < stored && await watch.ResponseStream.MoveNext(CancellationToken.None))
             {
-                Assert.True(watch.ResponseStream.Current.Id > last);
+                Check(watch.ResponseStream.Current.Id > last, "a watcher's history is not in id order");
                 last = watch.ResponseStream.Current.Id;
                 count++;
             }
@@ -75,15 +69,15 @@ public sealed class ServiceMemoryMeasurements : IDisposable
         double seconds = clock.Elapsed.TotalSeconds;
         long peak = server.PeakResidentBytes();
         opens.Sort();
-        _output.WriteLine($"history of {stored} alerts to {watchers} watchers in {seconds:F1} s; service peak RSS {before / 1048576.0:F0} MB before, {peak / 1048576.0:F0} MB peak; " +
-            $"{opens.Count} stream opens meanwhile: median {(opens.Count > 0 ? opens[opens.Count / 2] : 0):F1} ms, max {(opens.Count > 0 ? opens[^1] : 0):F1} ms");
-        Assert.All(counts, c => Assert.Equal(stored, c));
+        Check(counts.All(c => c == stored), $"a watcher got {counts.Min()} of {stored} alerts");
+        return string.Create(CultureInfo.InvariantCulture, $"watch: history of {stored} alerts to {watchers} watchers in {seconds:F1} s; service peak RSS {before / 1048576.0:F0} MB before, {peak / 1048576.0:F0} MB peak; ") +
+            string.Create(CultureInfo.InvariantCulture, $"{opens.Count} stream opens meanwhile: median {(opens.Count > 0 ? opens[opens.Count / 2] : 0):F1} ms, max {(opens.Count > 0 ? opens[^1] : 0):F1} ms");
     }
 
-    [MeasurementFact]
-    public async Task Webhooks_HangingEndpointBesideAGoodOne_PeakMemoryAndWhatTheGoodOneGot()
+    public static async Task<string> HangingWebhookAsync()
     {
         const int workers = 500;
+        using var data = new TempFolder();
         var good = new ConcurrentDictionary<long, int>();
         int hangingCalls = 0;
         var hooks = WebApplication.CreateBuilder();
@@ -94,7 +88,7 @@ public sealed class ServiceMemoryMeasurements : IDisposable
         receiver.MapPost("/hang", async (HttpRequest request) =>
         {
             Interlocked.Increment(ref hangingCalls);
-            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { });
+            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return Results.Ok();
         });
         receiver.MapPost("/good", async (HttpRequest request) =>
@@ -107,7 +101,7 @@ public sealed class ServiceMemoryMeasurements : IDisposable
         string hookBase = receiver.Urls.First();
 
         using var server = await ChildProcessServer.StartAsync(
-            _data.Path, ChildProcessServer.FreePort(), null, $"--TbBridge:Webhooks:0:Url={hookBase}/hang", $"--TbBridge:Webhooks:1:Url={hookBase}/good");
+            data.Path, ChildProcessServer.FreePort(), null, $"--TbBridge:Webhooks:0:Url={hookBase}/hang", $"--TbBridge:Webhooks:1:Url={hookBase}/good");
         long before = server.PeakResidentBytes();
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
         var clock = Stopwatch.StartNew();
@@ -115,7 +109,7 @@ public sealed class ServiceMemoryMeasurements : IDisposable
         {
             await using var stream = await IngestStream.OpenAsync(channel, "hooks", "r", "w" + i, "s" + i);
             await stream.SendAsync(Batches.Scalars(1, ["train/loss"], [(0, 10L, 1.0, 1.0), (0, 11L, double.NaN, 1.0)]));
-            Assert.True(await stream.WaitAckAsync(1));
+            Check(await stream.WaitAckAsync(1), $"worker {i}'s batch was not acked");
             await stream.CompleteAsync();
         }
 
@@ -128,9 +122,17 @@ public sealed class ServiceMemoryMeasurements : IDisposable
 
         double seconds = clock.Elapsed.TotalSeconds;
         long peak = server.PeakResidentBytes();
-        _output.WriteLine($"{workers} nan_inf alerts raised in {sent:F1} s; the good endpoint had {good.Count} ({good.Values.Sum()} posts) after {seconds:F1} s; " +
-            $"the hanging one {hangingCalls} calls; service peak RSS {before / 1048576.0:F0} MB at start, {peak / 1048576.0:F0} MB peak");
         await release.CancelAsync();
-        Assert.True(good.Count > 0);
+        Check(!good.IsEmpty, "the good endpoint got no alert");
+        return string.Create(CultureInfo.InvariantCulture, $"webhooks: {workers} nan_inf alerts raised in {sent:F1} s; the good endpoint had {good.Count} ({good.Values.Sum()} posts) after {seconds:F1} s; ") +
+            string.Create(CultureInfo.InvariantCulture, $"the hanging one {hangingCalls} calls; service peak RSS {before / 1048576.0:F0} MB at start, {peak / 1048576.0:F0} MB peak");
+    }
+
+    private static void Check(bool condition, string failure)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException("The measurement is not valid: " + failure);
+        }
     }
 }
