@@ -238,8 +238,10 @@ internal sealed partial class IngestEngine
             }
 
             var end = session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken;
-            if (_store.IsShared && session.Failure is null)
+            if (_store.IsShared)
             {
+                // A failed session is released too (its file is already cut back to what was acked, and any claim cuts a
+                // sealed file back again): held, its worker would be refused on every other replica while this one lives.
                 ReleaseClaim(session, end == StreamEnd.Broken);
             }
 

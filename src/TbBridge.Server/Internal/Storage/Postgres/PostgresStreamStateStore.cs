@@ -239,15 +239,16 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
 
     public bool ConfirmOrphan(OrphanedStream orphan) => Guard(() =>
     {
-        // Still this replica's judgement of that claim, and its owner still gone (or the stream broken): raise. An owner
-        // that was only late (its heartbeat beats again, the stream connected) gets its judgement back.
+        // Still this replica's judgement of that claim, and its owner still gone (or the stream broken): raise, and mark the
+        // judgement settled (judge = owner: no other replica takes it again, and the dead owner's row may be pruned). An
+        // owner that was only late (its heartbeat beats again, the stream connected) gets its judgement back.
         using var connection = _replica.DataSource.OpenConnection();
         using var command = new NpgsqlCommand(
             """
             WITH o AS (
                 SELECT s.project, s.stream_id, s.connected AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = s.owner AND r.heartbeat_at > now() - $5) AS alive
                 FROM streams s WHERE s.project = $1 AND s.stream_id = $2 AND s.owner_epoch = $3 AND s.judged_epoch = $3 AND s.judge = $4 FOR UPDATE)
-            UPDATE streams s SET judged_epoch = CASE WHEN o.alive THEN 0 ELSE s.judged_epoch END, judge = CASE WHEN o.alive THEN NULL ELSE s.judge END
+            UPDATE streams s SET judged_epoch = CASE WHEN o.alive THEN 0 ELSE s.judged_epoch END, judge = CASE WHEN o.alive THEN NULL ELSE s.owner END
             FROM o WHERE s.project = o.project AND s.stream_id = o.stream_id
             RETURNING NOT o.alive
             """,
