@@ -267,7 +267,7 @@ internal sealed partial class IngestEngine
         {
             // Taken from whichever replica had it, under a new owner epoch: that one can never ack again. A file
             // another replica wrote is sealed at what was acked (cut back here) and this one starts the next.
-            var claim = _store.Claim(identity, state);
+            var claim = _store.Claim(identity, state, (file, offset) => CommitMarker.FindLast(Path.Combine(DataDirectory, file), identity.StreamId, offset));
             state = claim.State;
             epoch = claim.Epoch;
             workerFiles = claim.WorkerFiles;
