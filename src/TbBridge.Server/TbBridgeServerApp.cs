@@ -153,7 +153,7 @@ internal static class TbBridgeServerApp
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<TbBridgeServerOptions>>().Value;
-            return new PostgresReplica(options.Postgres!, options.ReplicaTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresReplica>>());
+            return new PostgresReplica(options.Postgres!, options.ReplicaTimeout, options.ReplicaPruneAfter, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresReplica>>());
         });
         services.AddHostedService(sp => sp.GetRequiredService<PostgresReplica>());
         services.AddSingleton<PostgresAlertStore>();

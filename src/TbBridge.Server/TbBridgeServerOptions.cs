@@ -24,6 +24,13 @@ internal sealed class TbBridgeServerOptions
     /// </summary>
     public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// With <see cref="Postgres"/>: how old a replica's heartbeat must be before its row is deleted from
+    /// <c>replicas</c> (a replica killed without stopping), once every stream it held was judged. At least twice
+    /// <see cref="ReplicaTimeout"/>. Default 10 minutes.
+    /// </summary>
+    public TimeSpan ReplicaPruneAfter { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Who may call without an API key. Default: only clients connecting from a loopback address.</summary>
     public AnonymousAccess Anonymous { get; set; } = AnonymousAccess.LoopbackOnly;
 

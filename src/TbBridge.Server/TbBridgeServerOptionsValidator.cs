@@ -19,6 +19,11 @@ internal sealed class TbBridgeServerOptionsValidator : IValidateOptions<TbBridge
             errors.Add("TbBridge:ReplicaTimeout must be at least 1 second.");
         }
 
+        if (options.ReplicaPruneAfter < 2 * options.ReplicaTimeout)
+        {
+            errors.Add("TbBridge:ReplicaPruneAfter must be at least twice TbBridge:ReplicaTimeout.");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.Postgres))
         {
             try

@@ -87,6 +87,7 @@ internal sealed class FileFollower
         bool first = true;
         while (!abort.IsCancellationRequested)
         {
+            bool worthRetrying = false;
             try
             {
                 bool done = await FollowOnceAsync(first, stop, abort).ConfigureAwait(false);
@@ -105,6 +106,10 @@ internal sealed class FileFollower
             catch (Exception ex) when (!abort.IsCancellationRequested && IsConnectionFailure(ex))
             {
                 LastError = ex is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : ex.Message;
+                // Worth retrying while stopping: the service answered ABORTED (the stream is still held by a replica that
+                // died: that hold lasts its ReplicaTimeout), or an open connection broke (a replica died under it, and the
+                // address answers again from another).
+                worthRetrying = ex is RpcException { StatusCode: StatusCode.Aborted } || IsConnected;
             }
             finally
             {
@@ -113,14 +118,15 @@ internal sealed class FileFollower
             }
 
             first = false;
-            if (stop.IsCancellationRequested)
+            if (stop.IsCancellationRequested && !worthRetrying)
             {
                 return false; // the service is away as we stop: what is left in the file was not handed over
             }
 
             try
             {
-                await Task.Delay(_backoff.NextBackoff(), _settings.Time, stop).ConfigureAwait(false);
+                // Stopping keeps retrying those until the drain timeout, to hand over the rest and close cleanly.
+                await Task.Delay(_backoff.NextBackoff(), _settings.Time, worthRetrying ? abort : stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

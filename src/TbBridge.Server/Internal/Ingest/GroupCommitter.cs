@@ -174,7 +174,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
             foreach (var p in prepared.Where(p => fenced.Contains(p.Session.Identity.Key)))
             {
                 Log.SessionCommitFailed(_logger, p.Session.Identity.StreamId, StreamFencing.Lost(p.Session.Identity));
-                FailLocked(p.Session, StreamFencing.Lost(p.Session.Identity));
+                FailLocked(p.Session, StreamFencing.Lost(p.Session.Identity), SealedLength(p.Session));
             }
 
             prepared.RemoveAll(p => fenced.Contains(p.Session.Identity.Key));
@@ -200,12 +200,25 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private void FailLocked(StreamSession session, Exception error)
+    /// <summary>Where the replica that took a lost stream sealed its file (it may have moved past this session's durable offset to the file's commit markers).</summary>
+    private long? SealedLength(StreamSession session)
+    {
+        try
+        {
+            return _store.SealedLength(session.Identity.Key, session.RelativeFile);
+        }
+        catch (IOException)
+        {
+            return null; // the database that just refused the save does not answer: cut back to the durable offset, as before
+        }
+    }
+
+    private void FailLocked(StreamSession session, Exception error, long? sealedLength = null)
     {
         session.Fail(error);
         try
         {
-            session.RollBack();
+            session.RollBack(sealedLength);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -20,9 +20,17 @@ internal interface IStreamStateStore : IDisposable
     /// <summary>
     /// Takes a stream for this replica with a new owner epoch, refused (<see cref="StreamRejectedException"/>) while it
     /// is live on another replica or bound to another run or worker. Only a shared store claims; a store of one
-    /// service returns <paramref name="known"/> as it is.
+    /// service returns <paramref name="known"/> as it is. <paramref name="prove"/> reads the commit markers of the
+    /// stream's file past an offset (<see cref="CommitMarker.FindLast"/>): a shared store whose state is older than the
+    /// file (a restored database) moves the state forward to the last of them before it seals or continues the file.
     /// </summary>
-    StreamClaim Claim(StreamIdentity identity, StreamState? known);
+    StreamClaim Claim(StreamIdentity identity, StreamState? known, Func<string, long, (ulong Sequence, long End)?> prove);
+
+    /// <summary>
+    /// The length another replica sealed this stream's <paramref name="file"/> at when it took the stream (null when
+    /// none did, or in a store of one service): a session that lost the stream never cuts that file shorter.
+    /// </summary>
+    long? SealedLength(StreamKey key, string file);
 
     /// <summary>
     /// Takes the judgement of a broken stream (claimed under <paramref name="epoch"/>): true when no replica has claimed

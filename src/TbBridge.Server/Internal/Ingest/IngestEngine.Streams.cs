@@ -228,8 +228,10 @@ internal sealed partial class IngestEngine
             }
 
             var end = session.CompletedByClient ? StreamEnd.Completed : session.AbortReason is not null ? StreamEnd.EndedByService : StreamEnd.Broken;
-            if (_store.IsShared && session.Failure is null)
+            if (_store.IsShared)
             {
+                // A failed session is released too (its file is already cut back to what was acked, and any claim cuts a
+                // sealed file back again): held, its worker would be refused on every other replica while this one lives.
                 ReleaseClaim(session, end == StreamEnd.Broken);
             }
 
@@ -255,7 +257,7 @@ internal sealed partial class IngestEngine
         {
             // Taken from whichever replica had it, under a new owner epoch: that one can never ack again. A file
             // another replica wrote is sealed at what was acked (cut back here) and this one starts the next.
-            var claim = _store.Claim(identity, state);
+            var claim = _store.Claim(identity, state, (file, offset) => CommitMarker.FindLast(Path.Combine(DataDirectory, file), identity.StreamId, offset));
             state = claim.State;
             epoch = claim.Epoch;
             workerFiles = claim.WorkerFiles;

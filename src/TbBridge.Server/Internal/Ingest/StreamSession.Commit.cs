@@ -55,14 +55,18 @@ internal sealed partial class StreamSession
     /// lock, so no commit of this session is between its fsync and its saved state meanwhile. Throws if the cut fails:
     /// the next open of the stream, or the next start, cuts it again.
     /// </summary>
-    public void RollBack()
+    /// <param name="sealedLength">
+    /// Where another replica that took this stream sealed the file (a restored database can make it longer than this
+    /// session's durable offset: the claim moved forward to the file's commit markers); the file is never cut below it.
+    /// </param>
+    public void RollBack(long? sealedLength = null)
     {
         lock (_gate)
         {
             CloseFile();
             _lastWritten = _lastDurable;
             _dirty = false;
-            DurableFile.CutBack(FilePath, _durableOffset);
+            DurableFile.CutBack(FilePath, Math.Max(_durableOffset, sealedLength ?? 0));
         }
     }
 

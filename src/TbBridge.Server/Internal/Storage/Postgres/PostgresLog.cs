@@ -19,4 +19,10 @@ internal static partial class PostgresLog
 
     [LoggerMessage(204, LogLevel.Warning, "Alert feed: the listening connection failed; catching up after a reconnect")]
     public static partial void FeedFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(205, LogLevel.Information, "Replica {ReplicaId}: deleted {Count} rows of replicas whose heartbeat stopped long ago and whose streams were judged")]
+    public static partial void ReplicasPruned(ILogger logger, string replicaId, int count);
+
+    [LoggerMessage(206, LogLevel.Warning, "Recovery: stream {StreamId}'s file {File} holds commits past what PostgreSQL says (the database is older than the file): moved from sequence {SavedSequence} to {ProvenSequence}, keeping {Bytes} more bytes")]
+    public static partial void RecoveryMovedForward(ILogger logger, string streamId, string file, ulong savedSequence, ulong provenSequence, long bytes);
 }

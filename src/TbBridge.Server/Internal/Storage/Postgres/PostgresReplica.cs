@@ -15,14 +15,17 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TimeSpan _pruneAfter;
     private ITimer? _heartbeat;
     private int _beating;
+    private long _beats;
 
-    public PostgresReplica(string connectionString, TimeSpan timeout, TimeProvider time, ILogger<PostgresReplica> logger)
+    public PostgresReplica(string connectionString, TimeSpan timeout, TimeSpan pruneAfter, TimeProvider time, ILogger<PostgresReplica> logger)
     {
         _time = time;
         _logger = logger;
         Timeout = timeout;
+        _pruneAfter = pruneAfter;
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "tbbridge";
         DataSource = builder.Build();
@@ -102,6 +105,31 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// Once per <see cref="Timeout"/>: deletes the rows of replicas whose heartbeat is older than the prune age (killed,
+    /// not stopped: a stop deletes its own row), once none of the streams they held waits for a judgement. A stream
+    /// still connected (or broken) under such an owner keeps its row until a live replica has raised its
+    /// <c>disconnected</c> (which marks the judgement settled: <c>judge = owner</c>), since finding those streams needs
+    /// the owner's row. Deliveries it claimed are taken over whether its row is old or gone.
+    /// </summary>
+    private void Prune(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand(
+            """
+            DELETE FROM replicas r WHERE r.id <> $1 AND r.heartbeat_at <= now() - $2
+              AND NOT EXISTS (SELECT 1 FROM streams s WHERE s.owner = r.id AND (s.connected OR s.broken_at IS NOT NULL)
+                              AND NOT (s.judged_epoch = s.owner_epoch AND s.judge = s.owner))
+            """,
+            connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = _pruneAfter });
+        int pruned = command.ExecuteNonQuery();
+        if (pruned > 0)
+        {
+            PostgresLog.ReplicasPruned(_logger, Id, pruned);
+        }
+    }
+
     private void Beat(bool insert)
     {
         if (Interlocked.Exchange(ref _beating, 1) == 1)
@@ -125,6 +153,10 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
 
             command.ExecuteNonQuery();
             LastBeat = _time.GetUtcNow();
+            if (++_beats % 5 == 0)
+            {
+                Prune(connection);
+            }
         }
         catch (Exception ex) when (IsDatabaseError(ex))
         {

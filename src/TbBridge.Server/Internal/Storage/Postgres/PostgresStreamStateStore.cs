@@ -37,7 +37,7 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
         return states;
     });
 
-    public StreamClaim Claim(StreamIdentity identity, StreamState? known) => Guard(() =>
+    public StreamClaim Claim(StreamIdentity identity, StreamState? known, Func<string, long, (ulong Sequence, long End)?> prove) => Guard(() =>
     {
         using var connection = _replica.DataSource.OpenConnection();
         for (int attempt = 0; ; attempt++)
@@ -105,6 +105,16 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
                     $"Stream '{identity.StreamId}' is live on another connection (replica {owner}). Retry after a backoff: a connection that died is noticed within the service's keepalive timeout, a replica that died within {_replica.Timeout.TotalSeconds:0.#} s.");
             }
 
+            if (state.File is not null && prove(state.File, state.FileOffset) is { } proven && proven.Sequence >= state.LastSequence && proven.End > state.FileOffset)
+            {
+                // The database is older than the file (restored from a backup): the file's commit markers prove later
+                // commits were fsynced, and perhaps acked. Move forward to the last of them, in this transaction, so
+                // nothing they prove is cut when the file is sealed or continued, and nothing is sent again.
+                MoveForward(connection, transaction, identity, proven.Sequence, proven.End);
+                PostgresLog.RecoveryMovedForward(_logger, identity.StreamId, state.File, state.LastSequence, proven.Sequence, proven.End - state.FileOffset);
+                state = state with { LastSequence = proven.Sequence, FileOffset = proven.End };
+            }
+
             string? file = state.File;
             long offset = state.FileOffset;
             if (owner != _replica.Id && file is not null)
@@ -144,6 +154,26 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
             transaction.Commit();
             return new StreamClaim(state with { Identity = identity, File = file, FileOffset = offset, Epoch = epoch }, epoch, sealedFiles, workerFiles);
         }
+    });
+
+    private static void MoveForward(NpgsqlConnection connection, NpgsqlTransaction transaction, StreamIdentity identity, ulong sequence, long offset)
+    {
+        using var command = new NpgsqlCommand("UPDATE streams SET last_sequence = $3, file_offset = $4 WHERE project = $1 AND stream_id = $2", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = identity.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = checked((long)sequence) });
+        command.Parameters.Add(new NpgsqlParameter { Value = offset });
+        command.ExecuteNonQuery();
+    }
+
+    public long? SealedLength(StreamKey key, string file) => Guard(() =>
+    {
+        using var connection = _replica.DataSource.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT length FROM stream_segments WHERE project = $1 AND stream_id = $2 AND file = $3", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = key.Project });
+        command.Parameters.Add(new NpgsqlParameter { Value = key.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = file });
+        return command.ExecuteScalar() is long length ? length : (long?)null;
     });
 
     /// <summary>
@@ -239,15 +269,16 @@ internal sealed class PostgresStreamStateStore : IStreamStateStore
 
     public bool ConfirmOrphan(OrphanedStream orphan) => Guard(() =>
     {
-        // Still this replica's judgement of that claim, and its owner still gone (or the stream broken): raise. An owner
-        // that was only late (its heartbeat beats again, the stream connected) gets its judgement back.
+        // Still this replica's judgement of that claim, and its owner still gone (or the stream broken): raise, and mark the
+        // judgement settled (judge = owner: no other replica takes it again, and the dead owner's row may be pruned). An
+        // owner that was only late (its heartbeat beats again, the stream connected) gets its judgement back.
         using var connection = _replica.DataSource.OpenConnection();
         using var command = new NpgsqlCommand(
             """
             WITH o AS (
                 SELECT s.project, s.stream_id, s.connected AND EXISTS (SELECT 1 FROM replicas r WHERE r.id = s.owner AND r.heartbeat_at > now() - $5) AS alive
                 FROM streams s WHERE s.project = $1 AND s.stream_id = $2 AND s.owner_epoch = $3 AND s.judged_epoch = $3 AND s.judge = $4 FOR UPDATE)
-            UPDATE streams s SET judged_epoch = CASE WHEN o.alive THEN 0 ELSE s.judged_epoch END, judge = CASE WHEN o.alive THEN NULL ELSE s.judge END
+            UPDATE streams s SET judged_epoch = CASE WHEN o.alive THEN 0 ELSE s.judged_epoch END, judge = CASE WHEN o.alive THEN NULL ELSE s.owner END
             FROM o WHERE s.project = o.project AND s.stream_id = o.stream_id
             RETURNING NOT o.alive
             """,

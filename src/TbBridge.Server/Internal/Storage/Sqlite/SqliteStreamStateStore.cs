@@ -23,7 +23,9 @@ internal sealed class SqliteStreamStateStore : IStreamStateStore
     /// <summary>One service holds the data directory (its lock): nothing to claim or fence.</summary>
     public bool IsShared => false;
 
-    public StreamClaim Claim(StreamIdentity identity, StreamState? known) => StreamClaim.Unshared(known);
+    public StreamClaim Claim(StreamIdentity identity, StreamState? known, Func<string, long, (ulong Sequence, long End)?> prove) => StreamClaim.Unshared(known);
+
+    public long? SealedLength(StreamKey key, string file) => null;
 
     public bool TryJudge(StreamKey key, long epoch) => true;
 
