@@ -98,6 +98,29 @@ public sealed class ReplicaRecoveryTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task Replicas_ReplicaFrozenPastPruning_ItsRowIsDeletedAndItsHeartbeatPutsItBackWhenItWakes()
+    {
+        string database = _cluster.Server.CreateDatabase();
+        await using var pair = await ReplicaPair.StartAsync(_data.Path, database, "--TbBridge:ReplicaPruneAfter=00:00:04");
+        Assert.Equal(2L, Scalar<long>(database, "SELECT COUNT(*) FROM replicas"));
+        pair[0].Pause(); // SIGSTOP: no heartbeat, no streams to judge, so replica 1 prunes its row after 4 s
+
+        try
+        {
+            await Eventually.HoldsAsync(() => Scalar<long>(database, "SELECT COUNT(*) FROM replicas") == 1, "the frozen replica's row pruned", timeoutSeconds: 60);
+        }
+        finally
+        {
+            pair[0].Continue();
+        }
+
+        // Awake, it beats again: without its row it would beat into nothing while it reports ready, and the streams it
+        // took from then on could never be judged if it died.
+        await Eventually.HoldsAsync(() => Scalar<long>(database, "SELECT COUNT(*) FROM replicas") == 2, "the woken replica's row back", timeoutSeconds: 30);
+        Assert.Equal(2L, Scalar<long>(database, "SELECT COUNT(*) FROM replicas WHERE heartbeat_at > now() - interval '1 minute'"));
+    }
+
+    [PostgresFact]
     public async Task Open_PostgresOlderThanTheFiles_NothingTheMarkersProveIsCutAndNothingIsSentTwice()
     {
         string database = _cluster.Server.CreateDatabase();

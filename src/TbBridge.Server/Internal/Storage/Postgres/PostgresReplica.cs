@@ -51,9 +51,9 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Beat(insert: true);
+        Beat(first: true);
         var every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, Timeout.Ticks / 5));
-        _heartbeat = _time.CreateTimer(_ => Beat(insert: false), null, every, every);
+        _heartbeat = _time.CreateTimer(_ => Beat(first: false), null, every, every);
         return Task.CompletedTask;
     }
 
@@ -130,7 +130,9 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
         }
     }
 
-    private void Beat(bool insert)
+    // Every beat inserts the row if it is missing: a replica frozen past ReplicaPruneAfter, or one running on a restored
+    // database, would otherwise beat into nothing while it reports ready, and its streams would never be judged.
+    private void Beat(bool first)
     {
         if (Interlocked.Exchange(ref _beating, 1) == 1)
         {
@@ -141,15 +143,10 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
         {
             using var connection = DataSource.OpenConnection();
             using var command = new NpgsqlCommand(
-                insert
-                    ? "INSERT INTO replicas (id, host) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()"
-                    : "UPDATE replicas SET heartbeat_at = now() WHERE id = $1",
+                "INSERT INTO replicas (id, host) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()",
                 connection);
             command.Parameters.Add(new NpgsqlParameter { Value = Id });
-            if (insert)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
-            }
+            command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
 
             command.ExecuteNonQuery();
             LastBeat = _time.GetUtcNow();
@@ -161,7 +158,7 @@ internal sealed class PostgresReplica : IHostedService, IDisposable
         catch (Exception ex) when (IsDatabaseError(ex))
         {
             PostgresLog.HeartbeatFailed(_logger, Id, ex);
-            if (insert)
+            if (first)
             {
                 throw;
             }
