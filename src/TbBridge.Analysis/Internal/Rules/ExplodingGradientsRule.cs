@@ -5,7 +5,7 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// absolute ceiling; the global norm growing by orders of magnitude over a few rising points; or repeated spike-grade
 /// points of the global norm within 100 points.
 /// </summary>
-internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(context)
+internal sealed class ExplodingGradientsRule : AnalysisRule
 {
     public static readonly RuleDescriptor Descriptor = new(AlertKind.ExplodingGradients, AlertSeverity.Warning, "a global or per-parameter gradient norm, or gradient histograms, 1 point");
 
@@ -16,6 +16,20 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
 
     private (int Spikes, double Value, double Median)? _repeated;
 
+    /// <summary>A first norm above the ceiling, with no earlier norm of its tensor to compare it with: held (see <see cref="CheckAbsolute"/>).</summary>
+    private (string Key, string Tag, long Step, double WallTime, double Norm)? _heldCeiling;
+
+    public ExplodingGradientsRule(RunContext context)
+        : base(context) =>
+        context.BrokeDown += () =>
+        {
+            if (_heldCeiling is { } h)
+            {
+                _heldCeiling = null;
+                RaiseCeiling(h.Tag, h.Step, h.WallTime, h.Norm);
+            }
+        };
+
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
     public override bool Watches(SignalRole role) => role == SignalRole.GradNorm;
@@ -23,7 +37,7 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
     public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
     {
         var o = Options;
-        CheckAbsolute(s.Tag, step, wallTime, x);
+        CheckAbsolute(s.Tag, s.Tag, step, wallTime, x, s.Count > 0 ? s.Median : double.NaN);
         if (FastGrowth.Check(s, x, o.ExplodingGrowthFactor, 1, o.DivergenceRisingPoints) is { } baseline
             && !Context.IsActive(AlertKind.ExplodingGradients, Subject))
         {
@@ -55,16 +69,50 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
         }
     }
 
-    public override void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm, bool newRound) =>
-        CheckAbsolute(tag, step, wallTime, norm);
-
-    private void CheckAbsolute(string tag, long step, double wallTime, double norm)
+    public override void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm, bool newRound)
     {
-        if (norm >= Options.ExplodingGradNorm)
+        // The parameter's last norms include this one: with one, there is nothing earlier to compare it with.
+        var p = Context.ParamNorms[subject];
+        CheckAbsolute(subject, tag, step, wallTime, norm, p.Count > 1 ? p.Median() : double.NaN);
+    }
+
+    /// <summary>
+    /// The ceiling, relative to the tensor's own earlier norms (issue 22: a raw-scale regression's healthy norms can sit
+    /// above any absolute ceiling): a norm above <see cref="AnalysisOptions.ExplodingGradNorm"/> counts when it is also
+    /// <see cref="AnalysisOptions.GradSpikeFactor"/> times the median of the earlier norms (<paramref name="earlier"/>).
+    /// A first norm above the ceiling has nothing to compare with: an initialisation that blew up, or a large-scale loss.
+    /// It is held, and reported when the run breaks down, or when the tensor's next norm is ten times lower (the first one
+    /// was a burst against the run's own norms); otherwise dropped (a norm that keeps climbing is the growth form's).
+    /// </summary>
+    private void CheckAbsolute(string key, string tag, long step, double wallTime, double norm, double earlier)
+    {
+        var ceiling = Options.ExplodingGradNorm;
+        if (_heldCeiling is { } h && h.Key == key && step > h.Step)
         {
-            Raise(Descriptor, Subject, step, wallTime, tag,
-                $"{tag} is {Fmt(norm)} at step {step}, above {Fmt(Options.ExplodingGradNorm)}: gradients are exploding",
-                Evidence(("grad_norm", norm), ("threshold", Options.ExplodingGradNorm)));
+            _heldCeiling = null;
+            if (h.Norm >= Options.GradSpikeFactor * norm)
+            {
+                RaiseCeiling(h.Tag, h.Step, h.WallTime, h.Norm);
+            }
+        }
+
+        if (norm < ceiling)
+        {
+            return;
+        }
+
+        if (double.IsNaN(earlier))
+        {
+            _heldCeiling ??= (key, tag, step, wallTime, norm);
+        }
+        else if (norm >= Options.GradSpikeFactor * earlier)
+        {
+            RaiseCeiling(tag, step, wallTime, norm);
         }
     }
+
+    private void RaiseCeiling(string tag, long step, double wallTime, double norm) =>
+        Raise(Descriptor, Subject, step, wallTime, tag,
+            $"{tag} is {Fmt(norm)} at step {step}, above {Fmt(Options.ExplodingGradNorm)}: gradients are exploding",
+            Evidence(("grad_norm", norm), ("threshold", Options.ExplodingGradNorm)));
 }
