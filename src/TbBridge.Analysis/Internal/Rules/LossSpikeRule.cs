@@ -76,7 +76,11 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             }
 
             // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
-            var significant = z >= o.SpikeMinZ || shortCurve;
+            // An epoch mean past 20 points is also judged on size alone: ShortSpikeFactor times the largest of its newest 5
+            // points (a curve of tiny losses falls decades in 20 epochs, so its spread hides a x200 epoch; no healthy epoch
+            // mean jumps tenfold above all of its last 5).
+            var significant = z >= o.SpikeMinZ || shortCurve
+                || (s.IsEpochMean && s.Count >= o.MinHistory && x >= o.ShortSpikeFactor * s.RecentMax(ShortCurveMinPoints));
             // The tail is also remembered over the whole run (the ring of 64 may hold none of a 1-in-30 outlier batch): a
             // spike must then be TailFactor times the largest ratio to its median that a tail point reached.
             var heavyTail = significant && !s.IsEpochMean && (shortCurve || w.TailRatio > 0 || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
