@@ -72,8 +72,8 @@ internal sealed class ExplodingGradientsRule : AnalysisRule
     public override void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm, bool newRound)
     {
         // The parameter's last norms include this one: with one, there is nothing earlier to compare it with.
-        var p = Context.ParamNorms[subject];
-        CheckAbsolute(subject, tag, step, wallTime, norm, p.Count > 1 ? p.Median() : double.NaN);
+        var earlier = Context.ParamNorms.TryGetValue(subject, out var p) && p.Count > 1 ? p.Median() : double.NaN;
+        CheckAbsolute(subject, tag, step, wallTime, norm, earlier);
     }
 
     /// <summary>
