@@ -7,7 +7,7 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// </summary>
 internal sealed class DivergenceRule : AnalysisRule
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.Divergence, AlertSeverity.Critical, "a training loss (or a global gradient norm), 3 points");
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.Divergence, AlertSeverity.Critical, "a training loss (or a global gradient norm), 3 points and the next one (or the breakdown)");
 
     private const string Subject = "training";
 

@@ -7,7 +7,7 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// </summary>
 internal sealed class ExplodingGradientsRule : AnalysisRule
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.ExplodingGradients, AlertSeverity.Warning, "a global or per-parameter gradient norm, or gradient histograms, 1 point");
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.ExplodingGradients, AlertSeverity.Warning, "a global or per-parameter gradient norm, or gradient histograms, 2 points of a tensor (1 and the breakdown)");
 
     private const string Subject = "gradients";
 
