@@ -3,10 +3,10 @@ using TbBridge.Analysis.Tests.Support;
 namespace TbBridge.Analysis.Tests.Detectors;
 
 /// <summary>
-/// Issue 22: the absolute gradient-norm ceiling (1e4) is not scale-free. A regression on a raw-scale target has healthy
-/// norms in the tens of thousands from its first step; a norm above the ceiling counts only against the run's own
-/// earlier norms (10 times their median), and a first norm above it only if the run breaks down, the norm keeps
-/// climbing, or it falls back tenfold at once (an initialisation that blew up).
+/// Issue 22: the absolute gradient-norm ceiling (1e4) is not scale-free. A regression on a raw-scale target whose norm
+/// grows from thousands to tens of thousands as its hidden units wake up is healthy; a norm above the ceiling counts
+/// only against the tensor's own earlier norms (10 times their median). A tensor's first norm has nothing to be
+/// compared with and is still judged by the ceiling alone (an initialisation that blew up).
 /// </summary>
 public sealed class ExplodingCeilingRelativeTests
 {
@@ -32,7 +32,7 @@ public sealed class ExplodingCeilingRelativeTests
     }
 
     [Fact]
-    public void ObserveScalar_FirstNormAboveTheCeilingThenNan_ExplodingBeforeTheNan()
+    public void ObserveScalar_FirstNormAboveTheCeiling_ExplodingAtTheFirstStep()
     {
         var a = new RunAnalyzer("r");
         a.ObserveScalar("train/loss", 0, 0, 2.3);
@@ -50,16 +50,19 @@ public sealed class ExplodingCeilingRelativeTests
         for (long step = 0; step < 300; step++)
         {
             a.ObserveScalar("train/loss", step, step, (3000 + (26000 * Math.Exp(-step / 100.0))) * Math.Exp(0.3 * Synthetic.Normal(rng)));
-            a.ObserveScalar("grad_norm/fc1.weight", step, step, (8000 + (40000 * Math.Exp(-step / 100.0))) * Math.Exp(0.3 * Synthetic.Normal(rng)));
+            a.ObserveScalar("grad_norm/fc1.weight", step, step, Growing(step) * Math.Exp(0.3 * Synthetic.Normal(rng)));
         }
 
         a.Complete();
         Assert.False(a.Alerts.Any(x => x.Kind == AlertKind.ExplodingGradients), a.Alerts.Describe());
     }
 
+    /// <summary>A norm that grows sevenfold (4,000 to 30,000) as the network leaves its start, then eases off.</summary>
+    private static double Growing(long step) => 4000 + (26000 * (1 - Math.Exp(-step / 50.0)) * Math.Exp(-step / 2000.0));
+
     private static RunAnalyzer Regression(int seed, long burstAt)
     {
-        // MSE about 29,000 untrained and 3,000 fitted; the norm follows the residuals, 60,000 falling to 8,000.
+        // MSE about 29,000 untrained and 3,000 fitted; the norm grows from 4,000 to about 30,000 over the first 150 steps.
         var a = new RunAnalyzer("regression");
         var rng = new Random(seed);
         for (long step = 0; step < 1000; step++)
@@ -67,7 +70,7 @@ public sealed class ExplodingCeilingRelativeTests
             var wall = 1_700_000_000 + (step * 0.05);
             var decay = Math.Exp(-step / 150.0);
             a.ObserveScalar("train/loss", step, wall, (3000 + (26000 * decay)) * Math.Exp(0.35 * Synthetic.Normal(rng)));
-            var norm = (8000 + (52000 * decay)) * Math.Exp(0.3 * Synthetic.Normal(rng));
+            var norm = Growing(step) * Math.Exp(0.3 * Synthetic.Normal(rng));
             a.ObserveScalar("grad_norm", step, wall, step == burstAt ? 30 * norm : norm);
             a.ObserveScalar("lr", step, wall, 1e-3);
             if (step % 50 == 49)

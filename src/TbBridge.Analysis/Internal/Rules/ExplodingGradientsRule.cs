@@ -5,9 +5,9 @@ namespace TbBridge.Analysis.Internal.Rules;
 /// absolute ceiling; the global norm growing by orders of magnitude over a few rising points; or repeated spike-grade
 /// points of the global norm within 100 points.
 /// </summary>
-internal sealed class ExplodingGradientsRule : AnalysisRule
+internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(context)
 {
-    public static readonly RuleDescriptor Descriptor = new(AlertKind.ExplodingGradients, AlertSeverity.Warning, "a global or per-parameter gradient norm, or gradient histograms, 2 points of a tensor (1 and the breakdown)");
+    public static readonly RuleDescriptor Descriptor = new(AlertKind.ExplodingGradients, AlertSeverity.Warning, "a global or per-parameter gradient norm, or gradient histograms, 1 point");
 
     private const string Subject = "gradients";
 
@@ -16,20 +16,6 @@ internal sealed class ExplodingGradientsRule : AnalysisRule
 
     private (int Spikes, double Value, double Median)? _repeated;
 
-    /// <summary>A first norm above the ceiling, with no earlier norm of its tensor to compare it with: held (see <see cref="CheckAbsolute"/>).</summary>
-    private (string Key, string Tag, long Step, double WallTime, double Norm)? _heldCeiling;
-
-    public ExplodingGradientsRule(RunContext context)
-        : base(context) =>
-        context.BrokeDown += () =>
-        {
-            if (_heldCeiling is { } h)
-            {
-                _heldCeiling = null;
-                RaiseCeiling(h.Tag, h.Step, h.WallTime, h.Norm);
-            }
-        };
-
     public override IReadOnlyList<RuleDescriptor> Descriptors { get; } = [Descriptor];
 
     public override bool Watches(SignalRole role) => role == SignalRole.GradNorm;
@@ -37,7 +23,7 @@ internal sealed class ExplodingGradientsRule : AnalysisRule
     public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
     {
         var o = Options;
-        CheckAbsolute(s.Tag, s.Tag, step, wallTime, x, s.Count > 0 ? s.Median : double.NaN);
+        CheckAbsolute(s.Tag, step, wallTime, x, s.Count > 0 ? s.Median : double.NaN);
         if (FastGrowth.Check(s, x, o.ExplodingGrowthFactor, 1, o.DivergenceRisingPoints) is { } baseline
             && !Context.IsActive(AlertKind.ExplodingGradients, Subject))
         {
@@ -73,39 +59,19 @@ internal sealed class ExplodingGradientsRule : AnalysisRule
     {
         // The parameter's last norms include this one: with one, there is nothing earlier to compare it with.
         var earlier = Context.ParamNorms.TryGetValue(subject, out var p) && p.Count > 1 ? p.Median() : double.NaN;
-        CheckAbsolute(subject, tag, step, wallTime, norm, earlier);
+        CheckAbsolute(tag, step, wallTime, norm, earlier);
     }
 
     /// <summary>
-    /// The ceiling, relative to the tensor's own earlier norms (issue 22: a raw-scale regression's healthy norms can sit
+    /// The ceiling, relative to the tensor's own earlier norms (issue 22: a raw-scale regression's healthy norms can grow
     /// above any absolute ceiling): a norm above <see cref="AnalysisOptions.ExplodingGradNorm"/> counts when it is also
     /// <see cref="AnalysisOptions.GradSpikeFactor"/> times the median of the earlier norms (<paramref name="earlier"/>).
-    /// A first norm above the ceiling has nothing to compare with: an initialisation that blew up, or a large-scale loss.
-    /// It is held, and reported when the run breaks down, or when the tensor's next norm is ten times lower (the first one
-    /// was a burst against the run's own norms); otherwise dropped (a norm that keeps climbing is the growth form's).
+    /// A tensor's first norm has nothing to compare with and is judged by the ceiling alone: an initialisation that blew
+    /// up shows there (with a tiny learning rate it stays there, and nothing else would name it).
     /// </summary>
-    private void CheckAbsolute(string key, string tag, long step, double wallTime, double norm, double earlier)
+    private void CheckAbsolute(string tag, long step, double wallTime, double norm, double earlier)
     {
-        var ceiling = Options.ExplodingGradNorm;
-        if (_heldCeiling is { } h && h.Key == key && step > h.Step)
-        {
-            _heldCeiling = null;
-            if (h.Norm >= Options.GradSpikeFactor * norm)
-            {
-                RaiseCeiling(h.Tag, h.Step, h.WallTime, h.Norm);
-            }
-        }
-
-        if (norm < ceiling)
-        {
-            return;
-        }
-
-        if (double.IsNaN(earlier))
-        {
-            _heldCeiling ??= (key, tag, step, wallTime, norm);
-        }
-        else if (norm >= Options.GradSpikeFactor * earlier)
+        if (norm >= Options.ExplodingGradNorm && (double.IsNaN(earlier) || norm >= Options.GradSpikeFactor * earlier))
         {
             RaiseCeiling(tag, step, wallTime, norm);
         }
