@@ -13,6 +13,9 @@ internal sealed class EventWindow
     /// <summary>True once an alert was raised from these events and not yet cleared (so clearing costs nothing otherwise).</summary>
     public bool Reported { get; set; }
 
+    /// <summary>The largest ratio to its median of a heavy-tail point seen so far (0: none yet): the loss-spike rule's tail over the whole run.</summary>
+    public double TailRatio { get; set; }
+
     /// <summary>The point index of the last event.</summary>
     public long LastEvent { get; set; } = long.MinValue / 2;
 

@@ -15,6 +15,7 @@ internal sealed partial class RunContext
     private readonly Action<Alert> _raised;
     private GradientSpread? _spread;
     private string? _lrTag;
+    private long? _breakdownStep;
 
     public RunContext(string run, AnalysisOptions options, Action<Alert> raised)
     {
@@ -70,8 +71,23 @@ internal sealed partial class RunContext
 
     public double LastWallTime { get; set; }
 
-    /// <summary>The step at which the training signals went non-finite, if they did.</summary>
-    public long? BreakdownStep { get; set; }
+    /// <summary>The step at which the training signals went non-finite, if they did (set once; <see cref="BrokeDown"/> is told first).</summary>
+    public long? BreakdownStep
+    {
+        get => _breakdownStep;
+        set
+        {
+            if (_breakdownStep is null && value is not null)
+            {
+                BrokeDown?.Invoke();
+            }
+
+            _breakdownStep = value;
+        }
+    }
+
+    /// <summary>Raised when the training signals first go non-finite, before the breakdown's alert: a rule holding a finding until the next point reports it now.</summary>
+    public event Action? BrokeDown;
 
     /// <summary>The last step at which the learning rate went up (warm-up).</summary>
     public long? LastLrIncreaseStep { get; private set; }

@@ -23,7 +23,7 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
     public override void BeforeAdd(ScalarSeries s, long step, double wallTime, double x)
     {
         var o = Options;
-        CheckAbsolute(s.Tag, step, wallTime, x);
+        CheckAbsolute(s.Tag, step, wallTime, x, s.Count > 0 ? s.Median : double.NaN);
         if (FastGrowth.Check(s, x, o.ExplodingGrowthFactor, 1, o.DivergenceRisingPoints) is { } baseline
             && !Context.IsActive(AlertKind.ExplodingGradients, Subject))
         {
@@ -55,16 +55,30 @@ internal sealed class ExplodingGradientsRule(RunContext context) : AnalysisRule(
         }
     }
 
-    public override void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm, bool newRound) =>
-        CheckAbsolute(tag, step, wallTime, norm);
-
-    private void CheckAbsolute(string tag, long step, double wallTime, double norm)
+    public override void OnParamGradNorm(string subject, string tag, long step, double wallTime, double norm, bool newRound)
     {
-        if (norm >= Options.ExplodingGradNorm)
+        // The parameter's last norms include this one: with one, there is nothing earlier to compare it with.
+        var earlier = Context.ParamNorms.TryGetValue(subject, out var p) && p.Count > 1 ? p.Median() : double.NaN;
+        CheckAbsolute(tag, step, wallTime, norm, earlier);
+    }
+
+    /// <summary>
+    /// The ceiling, relative to the tensor's own earlier norms (issue 22: a raw-scale regression's healthy norms can grow
+    /// above any absolute ceiling): a norm above <see cref="AnalysisOptions.ExplodingGradNorm"/> counts when it is also
+    /// <see cref="AnalysisOptions.GradSpikeFactor"/> times the median of the earlier norms (<paramref name="earlier"/>).
+    /// A tensor's first norm has nothing to compare with and is judged by the ceiling alone: an initialisation that blew
+    /// up shows there (with a tiny learning rate it stays there, and nothing else would name it).
+    /// </summary>
+    private void CheckAbsolute(string tag, long step, double wallTime, double norm, double earlier)
+    {
+        if (norm >= Options.ExplodingGradNorm && (double.IsNaN(earlier) || norm >= Options.GradSpikeFactor * earlier))
         {
-            Raise(Descriptor, Subject, step, wallTime, tag,
-                $"{tag} is {Fmt(norm)} at step {step}, above {Fmt(Options.ExplodingGradNorm)}: gradients are exploding",
-                Evidence(("grad_norm", norm), ("threshold", Options.ExplodingGradNorm)));
+            RaiseCeiling(tag, step, wallTime, norm);
         }
     }
+
+    private void RaiseCeiling(string tag, long step, double wallTime, double norm) =>
+        Raise(Descriptor, Subject, step, wallTime, tag,
+            $"{tag} is {Fmt(norm)} at step {step}, above {Fmt(Options.ExplodingGradNorm)}: gradients are exploding",
+            Evidence(("grad_norm", norm), ("threshold", Options.ExplodingGradNorm)));
 }

@@ -21,6 +21,9 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
     /// <summary>A batch loss whose ring already holds a 3-sigma point is heavy-tailed: a spike must be this many times the maximum of its newest 20 points.</summary>
     private const double TailFactor = 4;
 
+    /// <summary>A point this many robust sigmas above the ring's median is part of the loss's heavy tail.</summary>
+    private const double HeavyTailZ = 3;
+
     /// <summary>
     /// A spike comes back: the tag's next point gives back at least this share of the jump above the median, in log space
     /// (one bad batch, not a new level; the model a corrupted batch knocked back may stay well above its old level).
@@ -62,6 +65,7 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             // point-to-point noise (their floor: 20 points are a small sample) only when their own spread would pass.
             var sigma = Math.Max(s.LogSigma, 0.01);
             var z = Math.Log(x / s.Median) / sigma;
+            var ringZ = z;
             if (z < o.SpikeMinZ && !shortCurve)
             {
                 var r = s.RecentSpread(RecentWindow);
@@ -72,9 +76,15 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
             }
 
             // A short batch-loss curve (Lightning's every-5-steps loss) has too few points to show its tail: it must clear its maximum.
-            var significant = z >= o.SpikeMinZ || shortCurve;
-            var heavyTail = significant && !s.IsEpochMean && (shortCurve || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
-            if (significant && (!heavyTail || x >= TailFactor * s.RecentMax(RecentWindow)))
+            // An epoch mean past 20 points is also judged on size alone: ShortSpikeFactor times the largest of its newest 5
+            // points (a curve of tiny losses falls decades in 20 epochs, so its spread hides a x200 epoch; no healthy epoch
+            // mean jumps tenfold above all of its last 5).
+            var significant = z >= o.SpikeMinZ || shortCurve
+                || (s.IsEpochMean && s.Count >= o.MinHistory && x >= o.ShortSpikeFactor * s.RecentMax(ShortCurveMinPoints));
+            // The tail is also remembered over the whole run (the ring of 64 may hold none of a 1-in-30 outlier batch): a
+            // spike must then be TailFactor times the largest ratio to its median that a tail point reached.
+            var heavyTail = significant && !s.IsEpochMean && (shortCurve || w.TailRatio > 0 || s.Baseline(skipNewest: 0).Max >= s.Median * Math.Exp(3 * sigma));
+            if (significant && (!heavyTail || (x >= TailFactor * s.RecentMax(RecentWindow) && x >= TailFactor * w.TailRatio * s.Median)))
             {
                 // Held until the tag's next point: it must come back (one bad batch, not a new level), and the learning
                 // rate of the same step may still arrive and show a warm restart or a step up, after which a jump is intended.
@@ -82,6 +92,11 @@ internal sealed class LossSpikeRule(RunContext context) : AnalysisRule(context)
                 Report(next: double.NaN);
                 _pending = new PendingSpike(s, step, wallTime, x, s.Median, z, s.Count + 1);
                 w.LastEvent = s.Count + 1;
+            }
+
+            if (!isSpike && !s.IsEpochMean && ringZ >= HeavyTailZ)
+            {
+                w.TailRatio = Math.Max(w.TailRatio, x / s.Median);
             }
         }
 

@@ -133,8 +133,11 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
             return null;
         }
 
+        // Both halves at the cross-entropy of a uniform guess over the same k classes, ln k: the model outputs the same distribution whatever the
+        // input, however far above it the run started (an initialisation that blew up: 3,000 at first, ln 10 from step 13).
+        var atChance = AtChanceLevel(first) && AtChanceLevel(second) && Math.Round(Math.Exp(first)) == Math.Round(Math.Exp(second));
         var improvement = 1 - (second / start);
-        if (improvement >= Options.PlateauStallImprovement)
+        if (improvement >= Options.PlateauStallImprovement && !atChance)
         {
             return null; // learned: the usual case, decided before the noise estimate is asked for
         }
@@ -144,6 +147,6 @@ internal sealed class PlateauRule(RunContext context) : AnalysisRule(context)
         // Over the whole run, a loss that ended within FinalStallImprovement of its start never learned, however much its
         // halves differ (heavy dropout: it rose, then came back to a little below its start).
         var barelyMoved = final && improvement < FinalStallImprovement;
-        return barelyMoved || progress + (3 * standardError) < StallProgress ? (first, second, start, improvement) : null;
+        return atChance || barelyMoved || progress + (3 * standardError) < StallProgress ? (first, second, start, improvement) : null;
     }
 }
