@@ -144,7 +144,14 @@ public sealed class ReplicaTests : IDisposable
         Assert.Equal(epochBefore, ReplicaProbe.Scalar<long>(database, "SELECT owner_epoch FROM streams WHERE stream_id = 'stopped'"));
         Assert.Equal(300L, ReplicaProbe.Scalar<long>(database, "SELECT last_sequence FROM streams WHERE stream_id = 'stopped'"));
         _output.WriteLine($"stopped after ack {ackedAtStop}; failures {string.Join(", ", writer.Failures)}");
-        await Eventually.HoldsAsync(() => EveryPointOnce(writer), "every point once after the stopped replica ran again", timeoutSeconds: 15);
+        try
+        {
+            await Eventually.HoldsAsync(() => EveryPointOnce(writer), "every point once after the stopped replica ran again", timeoutSeconds: 15);
+        }
+        finally
+        {
+            AssertEveryPointOnce(writer); // says what was lost or doubled
+        }
     }
 
     [PostgresFact]
@@ -375,6 +382,8 @@ public sealed class ReplicaTests : IDisposable
         int lost = writer.AllSteps().Count(s => !counts.ContainsKey(s));
         int doubled = counts.Values.Sum(c => c - 1);
         _output.WriteLine($"points on disk {steps.Length}: lost {lost}, doubled {doubled}; files: {string.Join(", ", Directory.EnumerateFiles(_data.Path, "*tfevents*", SearchOption.AllDirectories).Select(Path.GetFileName))}");
+        var lostSteps = writer.AllSteps().Where(s => !counts.ContainsKey(s)).ToList();
+        _output.WriteLine($"lost steps: {string.Join(", ", lostSteps.Where((s, i) => i == 0 || lostSteps[i - 1] != s - 1).Select(s => $"{s}.."))}");
         Assert.True(lost == 0 && doubled == 0, $"lost {lost}, doubled {doubled}");
     }
 

@@ -145,7 +145,20 @@ internal sealed class GroupCommitter : IAsyncDisposable
         try
         {
             _sync.FlushAll(prepared.Select(p => p.SyncHandle).ToArray());
+        }
+        catch (Exception ex)
+        {
+            // Not durable: nothing of this cycle is acked, and its files go back to the last saved state.
+            foreach (var p in prepared)
+            {
+                FailLocked(p.Session, ex);
+            }
 
+            throw;
+        }
+
+        try
+        {
             long synced = System.Diagnostics.Stopwatch.GetTimestamp();
             fenced = _store.SaveAll(states);
             long saved = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -157,11 +170,14 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Nothing of this cycle is acked: its streams end, their files go back to the last saved state, and their
-            // clients resume from it and send the rest again.
+            // Nothing of this cycle is acked: its streams end and their clients resume from the last saved state. One
+            // service cuts its files back to that state. Replicas leave the fsynced bytes and their commit markers: the
+            // replica that claims the stream next (perhaps already, unseen by this one, whose database does not answer)
+            // may take them as proven and seal the file past them, and a cut here would lose what it counted on. The
+            // claim cuts whatever it does not prove.
             foreach (var p in prepared)
             {
-                FailLocked(p.Session, ex);
+                FailLocked(p.Session, ex, _store.IsShared ? KeepWholeFile : null);
             }
 
             throw;
@@ -209,9 +225,12 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
         catch (IOException)
         {
-            return null; // the database that just refused the save does not answer: cut back to the durable offset, as before
+            return KeepWholeFile; // the database that just refused the save does not answer: the next claim cuts the file
         }
     }
+
+    /// <summary>A rollback that cuts nothing (see the callers).</summary>
+    private const long KeepWholeFile = long.MaxValue;
 
     private void FailLocked(StreamSession session, Exception error, long? sealedLength = null)
     {

@@ -57,7 +57,8 @@ internal sealed partial class StreamSession
     /// </summary>
     /// <param name="sealedLength">
     /// Where another replica that took this stream sealed the file (a restored database can make it longer than this
-    /// session's durable offset: the claim moved forward to the file's commit markers); the file is never cut below it.
+    /// session's durable offset: the claim moved forward to the file's commit markers); the file is never cut below it
+    /// (<see cref="long.MaxValue"/>: not cut at all).
     /// </param>
     public void RollBack(long? sealedLength = null)
     {
