@@ -224,13 +224,8 @@ internal sealed class ScalarSeries
             return (double.NaN, double.NaN, double.NaN);
         }
 
+        var max = RecentMax(k);
         var span = CopyNewest(k);
-        var max = double.NegativeInfinity;
-        foreach (var v in span)
-        {
-            max = Math.Max(max, v);
-        }
-
         var median = RobustStats.MedianInPlace(span);
         return (median, max, RobustStats.LogMadInPlace(span, median) * RobustStats.MadToSigma);
     }

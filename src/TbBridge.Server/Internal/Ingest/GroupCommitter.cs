@@ -142,27 +142,15 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
 
         IReadOnlyCollection<StreamKey> fenced;
+        bool synced = false;
         try
         {
             _sync.FlushAll(prepared.Select(p => p.SyncHandle).ToArray());
-        }
-        catch (Exception ex)
-        {
-            // Not durable: nothing of this cycle is acked, and its files go back to the last saved state.
-            foreach (var p in prepared)
-            {
-                FailLocked(p.Session, ex);
-            }
-
-            throw;
-        }
-
-        try
-        {
-            long synced = System.Diagnostics.Stopwatch.GetTimestamp();
+            synced = true;
+            long syncedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             fenced = _store.SaveAll(states);
             long saved = System.Diagnostics.Stopwatch.GetTimestamp();
-            Stats.Add(prepared.Count, synced - started, saved - synced);
+            Stats.Add(prepared.Count, syncedAt - started, saved - syncedAt);
             if (Stats.Cycles % 20 == 0)
             {
                 Log.CommitStats(_logger, Stats.Cycles, Stats.AverageStreams, Stats.AverageSyncMs, Stats.AverageSaveMs);
@@ -170,14 +158,16 @@ internal sealed class GroupCommitter : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // Nothing of this cycle is acked: its streams end and their clients resume from the last saved state. One
-            // service cuts its files back to that state. Replicas leave the fsynced bytes and their commit markers: the
-            // replica that claims the stream next (perhaps already, unseen by this one, whose database does not answer)
-            // may take them as proven and seal the file past them, and a cut here would lose what it counted on. The
-            // claim cuts whatever it does not prove.
+            // Nothing of this cycle is acked: its streams end and their clients resume from the last saved state, and a
+            // file that was not synced goes back to that state. One that was synced when the save failed: one service
+            // cuts it back too; replicas leave the fsynced bytes and their commit markers, since the replica that claims
+            // the stream next (perhaps already, unseen by this one, whose database does not answer) may take them as
+            // proven and seal the file past them, and a cut here would lose what it counted on. The claim cuts whatever
+            // it does not prove.
+            long? keep = synced && _store.IsShared ? KeepWholeFile : null;
             foreach (var p in prepared)
             {
-                FailLocked(p.Session, ex, _store.IsShared ? KeepWholeFile : null);
+                FailLocked(p.Session, ex, keep);
             }
 
             throw;
