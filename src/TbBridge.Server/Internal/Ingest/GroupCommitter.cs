@@ -202,7 +202,9 @@ internal sealed class GroupCommitter : IAsyncDisposable
     {
         lock (_commitGate)
         {
-            FailLocked(session, error);
+            // With replicas, never below where another replica that took the stream sealed the file: a session fenced in
+            // a commit (cut to that length there) is failed here again when it ends.
+            FailLocked(session, error, _store.IsShared ? SealedLength(session) : null);
         }
     }
 
